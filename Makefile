@@ -10,7 +10,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAGE := scripts/stage
 # Extras installed into the project venv (see pyproject.toml).
-EXTRAS ?= dev,infra,dashboard,loadtest
+EXTRAS ?= dev,terraform,images,dashboard,loadtest
 
 # Spark binds to loopback only, on developer machines and in CI.
 export SPARK_LOCAL_IP ?= 127.0.0.1
