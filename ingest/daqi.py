@@ -2,7 +2,7 @@
 
 The official table is on whole ug/m3. The product rule: round the 24-hour mean
 concentration to the nearest whole ug/m3, halves up, then band it, so that no
-value falls between bands. A negative, non-numeric or non-finite concentration
+value falls between bands (11.4 -> 11 -> index 1, 11.5 -> 12 -> index 2). A negative, non-numeric or non-finite concentration
 has no index. The overall index is the higher of the PM2.5 and PM10 indices.
 
 The table lives here once; the Spark transform builds its column expressions
@@ -53,11 +53,6 @@ ADVICE: Final[dict[str, str]] = {
 }
 
 
-def round_half_up(value: float) -> int:
-    """Nearest whole number, halves up (11.5 -> 12), for non-negative values."""
-    return math.floor(value + 0.5)
-
-
 def index_for(value: float | str | None, upper: tuple[int, ...]) -> int | None:
     """DAQI index (1..10) of a concentration, or None when it has none."""
     if value is None:
@@ -68,11 +63,21 @@ def index_for(value: float | str | None, upper: tuple[int, ...]) -> int | None:
         return None
     if not math.isfinite(number) or number < 0:
         return None
-    rounded = round_half_up(number)
-    for index, bound in enumerate(upper, start=1):
-        if rounded <= bound:
+    for index, limit in enumerate(rounding_limits(upper), start=1):
+        if number < limit:
             return index
     return MAX_INDEX
+
+
+def rounding_limits(upper: tuple[int, ...]) -> tuple[float, ...]:
+    """Exclusive limits on the raw concentration, one per index 1..9.
+
+    Rounding half up then comparing with a whole bound B is the same as
+    comparing the raw value with B + 0.5 (``round(v) <= B  <=>  v < B + 0.5``),
+    which is exact in floating point and cannot overflow, so Spark and Python
+    share this form.
+    """
+    return tuple(bound + 0.5 for bound in upper)
 
 
 def overall(pm25_index: int | None, pm10_index: int | None) -> int | None:

@@ -7,7 +7,12 @@ import os
 from pyspark.sql import SparkSession
 
 
-def build_session(master: str = "local[*]", app_name: str = "aqi-ingest", ui: bool = False) -> SparkSession:
+def build_session(
+    master: str = "local[*]",
+    app_name: str = "aqi-ingest",
+    ui: bool = False,
+    driver_memory: str = "1g",
+) -> SparkSession:
     """A session with the settings the transform relies on.
 
     In local mode everything binds to loopback; the UI is off unless asked for.
@@ -20,6 +25,7 @@ def build_session(master: str = "local[*]", app_name: str = "aqi-ingest", ui: bo
         .config("spark.sql.shuffle.partitions", str(max(4, 2 * (os.cpu_count() or 2))))
         .config("spark.ui.enabled", str(ui).lower())
         .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", driver_memory)
     )
     if master.startswith("local"):
         builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config(

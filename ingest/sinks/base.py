@@ -97,7 +97,9 @@ def spark_row_to_dict(row: Any) -> Row:
     return data
 
 
-def write_from_executors(frame: DataFrame, writer: Callable[[Iterable[Row]], WriteResult]) -> WriteResult:
+def write_from_executors(
+    frame: DataFrame, writer: Callable[[Iterable[Row]], WriteResult]
+) -> WriteResult:
     """Runs ``writer`` once per partition on the executors and merges the results.
 
     ``writer`` must be picklable (a bound method of a sink whose state is plain

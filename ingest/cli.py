@@ -1,0 +1,187 @@
+"""``aqi-ingest``: the command line of the ingest job.
+
+Every option has an AQI_* environment variable (the systemd unit's
+EnvironmentFile sets them); the command line wins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from ingest import __version__, model
+from ingest.sinks import SinkError, open_sink
+from ingest.sources import DEFAULT_BASE_URL, open_source
+
+log = logging.getLogger("aqi-ingest")
+
+EXIT_CONFIG = 2
+EXIT_UNREACHABLE = 3
+MIN_INTERVAL = 10.0
+
+OPTIONS: tuple[tuple[str, str, str, str], ...] = (
+    # (option, environment variable, default, help)
+    (
+        "--source",
+        "AQI_SOURCE",
+        DEFAULT_BASE_URL,
+        "feed base URL, a saved feed file or a folder of them",
+    ),
+    ("--feeds", "AQI_FEEDS", "5m,24h", "windows to ingest: 5m (data.json), 24h (data.24h.json)"),
+    (
+        "--sink",
+        "AQI_SINK",
+        "sqlite:///data/air_quality.db",
+        "store URL (sqlite://, influxdb(s)://, timestream://)",
+    ),
+    ("--state-dir", "AQI_STATE_DIR", "state", "folder of the watermarks, spool and quarantine"),
+    ("--interval", "AQI_INTERVAL", "60", "seconds between cycle starts"),
+    ("--master", "AQI_SPARK_MASTER", "local[*]", "Spark master URL"),
+    ("--driver-memory", "AQI_SPARK_DRIVER_MEMORY", "1g", "Spark driver memory"),
+)
+
+
+class ConfigError(Exception):
+    """A bad option value."""
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="aqi-ingest", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = root.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="ingest in a loop (or once with --once)")
+    for option, variable, default, text in OPTIONS:
+        run.add_argument(
+            option,
+            default=os.environ.get(variable, default),
+            help=f"{text} [{variable}, default {default}]",
+        )
+    run.add_argument("--once", action="store_true", help="run one cycle and exit")
+    run.add_argument(
+        "--summary", action="store_true", help="print what the feeds say after each cycle"
+    )
+    run.add_argument("--spark-ui", action="store_true", help="serve the Spark UI (off by default)")
+    run.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return root
+
+
+def windows_of(text: str) -> list[str]:
+    windows = [w.strip() for w in text.split(",") if w.strip()]
+    unknown = [w for w in windows if w not in model.WINDOWS]
+    if unknown or not windows:
+        raise ConfigError(f"--feeds takes a list of {', '.join(model.WINDOWS)}, not {text!r}")
+    return windows
+
+
+def interval_of(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"--interval must be a number of seconds, not {text!r}") from None
+    if value < MIN_INTERVAL:
+        raise ConfigError(
+            f"--interval must be at least {MIN_INTERVAL:.0f} s (the feeds refresh every minute or so)"
+        )
+    return value
+
+
+class StopFlag:
+    """Set by SIGTERM/SIGINT: the cycle in flight finishes, then the loop ends."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s: finishing the cycle in flight", signal.Signals(signum).name)
+        self.event.set()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("py4j", "botocore", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        windows = windows_of(args.feeds)
+        interval = interval_of(args.interval)
+        sink = open_sink(args.sink)
+    except (ConfigError, SinkError) as exc:
+        print(f"aqi-ingest: error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        sink.check()
+    except SinkError as exc:
+        print(f"aqi-ingest: error: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    stop = StopFlag()
+    if threading.current_thread() is threading.main_thread():
+        stop.install()
+    state_dir = Path(args.state_dir)
+    return run(args, sink, windows, interval, state_dir, stop=stop)
+
+
+def run(
+    args: argparse.Namespace,
+    sink: object,
+    windows: list[str],
+    interval: float,
+    state_dir: Path,
+    *,
+    stop: StopFlag,
+) -> int:
+    from pyspark.sql import SparkSession
+
+    from ingest.cycle import Ingestor
+    from ingest.sinks.base import Sink
+    from ingest.spark import build_session
+
+    assert isinstance(sink, Sink)
+    owned = SparkSession.getActiveSession() is None
+    try:
+        spark = build_session(args.master, ui=args.spark_ui, driver_memory=args.driver_memory)
+    except Exception as exc:  # no Java, bad master URL: one line, no traceback
+        print(
+            f"aqi-ingest: error: cannot start Spark ({args.master}): {str(exc).splitlines()[0]}",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    try:
+        source = open_source(args.source, windows, state_dir / "spool")
+        try:
+            ingestor = Ingestor(spark, source, sink, state_dir)
+        except (SinkError, ValueError) as exc:
+            print(f"aqi-ingest: error: {exc}", file=sys.stderr)
+            return EXIT_UNREACHABLE if isinstance(exc, SinkError) else EXIT_CONFIG
+        log.info("ingesting %s from %s into %s", ",".join(windows), args.source, sink.display_url)
+        while True:
+            started = time.monotonic()
+            report = ingestor.run_cycle(summary=args.summary)
+            log.info("%s", report.log_line())
+            if report.summary is not None:
+                print(report.summary.render(), flush=True)
+            if args.once:
+                return 0 if report.ok and not report.fetch_errors else 1
+            if stop.event.wait(max(0.0, interval - (time.monotonic() - started))):
+                log.info("stopped after %d cycles", ingestor.cycles)
+                return 0
+    finally:
+        sink.close()
+        if owned:
+            spark.stop()

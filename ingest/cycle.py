@@ -1,0 +1,270 @@
+"""One ingest cycle: fetch, transform, keep only new readings, write, advance watermarks.
+
+Order matters for "no loss, no duplicates": watermarks advance only after the
+store accepted the readings (at-least-once), and every sink ignores a reading
+it already holds, so a crash between the two only causes a harmless rewrite.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import reduce
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+from ingest import model, transform
+from ingest.sinks.base import Sink, Watermarks, WriteResult
+from ingest.sources import Source
+from ingest.state import Quarantine, WatermarkFile
+
+log = logging.getLogger(__name__)
+
+MARK = "_watermark"
+MARK_SCHEMA = StructType(
+    [
+        StructField("window", StringType(), False),
+        StructField("sensor_id", LongType(), False),
+        StructField(MARK, LongType(), False),
+    ]
+)
+
+
+@dataclass
+class Summary:
+    """What a cycle's feeds say: for people, printed by ``--summary``."""
+
+    sensors: int
+    locations: int
+    readings: int
+    bands: dict[str, int]
+    worst: list[dict[str, Any]]
+
+    def render(self) -> str:
+        lines = [
+            f"sensors: {self.sensors}  locations: {self.locations}  readings: {self.readings}",
+            "DAQI bands (24-hour means, per sensor):",
+        ]
+        lines += [f"  {band:<10} {count}" for band, count in self.bands.items()]
+        lines.append("five worst locations:")
+        lines += [
+            f"  location {w['location_id']} ({w['country'] or '??'}, "
+            f"{_coordinate(w['latitude'])}, {_coordinate(w['longitude'])}): "
+            f"DAQI {w['aqi']} {w['band']}, PM2.5 {_number(w['pm25'])}, PM10 {_number(w['pm10'])}"
+            for w in self.worst
+        ]
+        return "\n".join(lines)
+
+
+def _coordinate(value: float | None) -> str:
+    return "?" if value is None else f"{value:.3f}"
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+@dataclass
+class CycleReport:
+    """Counts and timings of one cycle, logged as one logfmt line."""
+
+    cycle: int
+    feeds: int = 0
+    not_modified: int = 0
+    fetch_errors: list[str] = field(default_factory=list)
+    fetched: int = 0
+    quarantined: int = 0
+    invalid_values: int = 0
+    no_index: int = 0
+    new: int = 0
+    written: int = 0
+    rejected: int = 0
+    failed: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    summary: Summary | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def log_line(self) -> str:
+        counts = {
+            "cycle": self.cycle,
+            "feeds": self.feeds,
+            "not_modified": self.not_modified,
+            "fetch_errors": len(self.fetch_errors),
+            "fetched": self.fetched,
+            "new": self.new,
+            "written": self.written,
+            "rejected": self.rejected,
+            "quarantined": self.quarantined,
+            "invalid_values": self.invalid_values,
+            "no_index": self.no_index,
+            "failed_batches": len(self.failed),
+        }
+        timings = {f"{stage}_s": f"{secs:.2f}" for stage, secs in self.seconds.items()}
+        return " ".join(f"{k}={v}" for k, v in {**counts, **timings}.items())
+
+
+class Ingestor:
+    """Runs cycles against one source and one sink, with one SparkSession."""
+
+    def __init__(self, spark: SparkSession, source: Source, sink: Sink, state_dir: Path) -> None:
+        self.spark = spark
+        self.source = source
+        self.sink = sink
+        self.marks_file = WatermarkFile(state_dir)
+        self.quarantine = Quarantine(state_dir)
+        self.cycles = 0
+        marks = self.marks_file.load()
+        if marks is None:
+            marks = sink.restore_watermarks()
+            log.info("no state file: restored %d watermarks from %s", len(marks), sink.display_url)
+            self.marks_file.save(marks)
+        self.marks: Watermarks = marks
+        rows = [(window, sensor, epoch) for (window, sensor), epoch in marks.items()]
+        self.marks_frame = spark.createDataFrame(rows, MARK_SCHEMA).localCheckpoint()
+
+    def run_cycle(self, summary: bool = False) -> CycleReport:
+        self.cycles += 1
+        report = CycleReport(cycle=self.cycles)
+        started = time.monotonic()
+        with _timed(report, "fetch"):
+            fetched = self.source.fetch()
+        report.feeds, report.not_modified = len(fetched.feeds), len(fetched.not_modified)
+        report.fetch_errors = fetched.errors
+        for error in fetched.errors:
+            log.warning("fetch failed: %s", error)
+        if fetched.feeds:
+            self._process(fetched.feeds, report, summary)
+        report.seconds["total"] = time.monotonic() - started
+        return report
+
+    def _process(self, feeds: list[Any], report: CycleReport, summary: bool) -> None:
+        with _timed(report, "transform"):
+            raw = reduce(
+                DataFrame.unionByName,
+                (transform.read_feed(self.spark, str(f.path), f.window) for f in feeds),
+            )
+            readings = transform.with_index(transform.to_readings(raw)).cache()
+            valid_rows = F.col(transform.REASON).isNull()
+            totals = readings.agg(
+                F.count(F.lit(1)).alias("fetched"),
+                F.sum(F.when(~valid_rows, 1).otherwise(0)).alias("quarantined"),
+                F.sum(F.when(valid_rows, F.col(transform.INVALID)).otherwise(0)).alias("invalid"),
+                F.sum(F.when(valid_rows, transform.missing_index(readings)).otherwise(0)).alias(
+                    "no_index"
+                ),
+            ).first()
+            assert totals is not None
+            report.fetched = int(totals["fetched"])
+            report.invalid_values = int(totals["invalid"] or 0)
+            report.no_index = int(totals["no_index"] or 0)
+            if totals["quarantined"]:
+                report.quarantined = self._quarantine_unusable(readings)
+            valid = readings.where(valid_rows).dropDuplicates(list(model.KEY))
+            new = transform.sink_frame(self._only_new(valid)).cache()
+            report.new = new.count()
+        try:
+            if report.new:
+                with _timed(report, "write"):
+                    result = self.sink.write(new)
+                self._record(result, report)
+            if report.ok:
+                with _timed(report, "state"):
+                    self._advance(new)
+                    self.source.commit()
+            if summary:
+                report.summary = summarize(valid)
+        finally:
+            new.unpersist()
+            readings.unpersist()
+
+    def _quarantine_unusable(self, readings: DataFrame) -> int:
+        rows = transform.quarantine_frame(readings).collect()
+        return self.quarantine.add(r.asDict() for r in rows)
+
+    def _only_new(self, readings: DataFrame) -> DataFrame:
+        """Readings newer than the sensor's watermark (all of them for an unknown sensor)."""
+        joined = readings.join(F.broadcast(self.marks_frame), ["window", "sensor_id"], "left")
+        newer = F.col(MARK).isNull() | (F.unix_seconds("time") > F.col(MARK))
+        return joined.where(newer).drop(MARK)
+
+    def _record(self, result: WriteResult, report: CycleReport) -> None:
+        report.written = result.written
+        report.rejected = len(result.rejected)
+        report.failed = result.failed
+        for failure in result.failed:
+            log.error("write failed, readings kept for the next cycle: %s", failure)
+        if result.rejected:
+            report.quarantined += self.quarantine.add(
+                {
+                    "window": r.row.get("window"),
+                    "reason": f"rejected by the store: {r.reason}",
+                    "record": r.row,
+                }
+                for r in result.rejected
+            )
+
+    def _advance(self, new: DataFrame) -> None:
+        """Moves watermarks to the newest stored reading per sensor, on disk then in Spark."""
+        latest = new.groupBy("window", "sensor_id").agg(F.max("time").alias(MARK))
+        changed = {(r["window"], int(r["sensor_id"])): int(r[MARK]) for r in latest.collect()}
+        if not changed:
+            return
+        self.marks.update(changed)
+        self.marks_file.save(self.marks)
+        merged = (
+            self.marks_frame.unionByName(latest)
+            .groupBy("window", "sensor_id")
+            .agg(F.max(MARK).alias(MARK))
+        )
+        self.marks_frame = merged.localCheckpoint()
+
+
+def summarize(readings: DataFrame) -> Summary:
+    """Sensors, readings, DAQI band counts and the five worst locations of a cycle's feeds."""
+    counts = readings.agg(
+        F.countDistinct("sensor_id").alias("sensors"),
+        F.countDistinct("location_id").alias("locations"),
+        F.count(F.lit(1)).alias("readings"),
+    ).first()
+    assert counts is not None
+    daily = readings.where(F.col("aqi").isNotNull())
+    by_band = {r["band"]: int(r["count"]) for r in daily.groupBy("band").count().collect()}
+    bands = {band: by_band.get(band, 0) for band in ("Low", "Moderate", "High", "Very High")}
+    worst = (
+        daily.groupBy("location_id")
+        .agg(
+            F.max_by(
+                F.struct("aqi", "band", "country", "latitude", "longitude", "pm25", "pm10"), "aqi"
+            ).alias("w")
+        )
+        .select("location_id", "w.*")
+        .orderBy(F.desc("aqi"), F.desc_nulls_last("pm25"), "location_id")
+        .limit(5)
+        .collect()
+    )
+    return Summary(
+        sensors=int(counts["sensors"]),
+        locations=int(counts["locations"]),
+        readings=int(counts["readings"]),
+        bands=bands,
+        worst=[r.asDict() for r in worst],
+    )
+
+
+@contextmanager
+def _timed(report: CycleReport, stage: str) -> Iterator[None]:
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        report.seconds[stage] = report.seconds.get(stage, 0.0) + time.monotonic() - started

@@ -1,0 +1,221 @@
+"""From raw Sensor.Community feeds to readings with the DAQI, in Spark column expressions.
+
+No Python UDF: every step is a native expression, so it runs in the JVM on every
+executor. Values arrive as JSON strings and are cast with ``try_cast`` (a bad
+value becomes null and is counted, never an error that stops the cycle).
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import ArrayType, StringType, StructField, StructType
+
+from ingest import daqi, model
+
+CORRUPT = "_corrupt_record"
+REASON = "reason"
+INVALID = "invalid_values"
+
+_TEXT = StringType()
+
+#: The v2 feed as Spark reads it. Every leaf is a string: ids and coordinates are
+#: cast afterwards, so a record with a wrong type is kept and reported, not lost.
+FEED_SCHEMA = StructType(
+    [
+        StructField("id", _TEXT),
+        StructField("timestamp", _TEXT),
+        StructField(
+            "location",
+            StructType(
+                [
+                    StructField("id", _TEXT),
+                    StructField("latitude", _TEXT),
+                    StructField("longitude", _TEXT),
+                    StructField("altitude", _TEXT),
+                    StructField("country", _TEXT),
+                    StructField("indoor", _TEXT),
+                ]
+            ),
+        ),
+        StructField(
+            "sensor",
+            StructType(
+                [
+                    StructField("id", _TEXT),
+                    StructField("pin", _TEXT),
+                    StructField(
+                        "sensor_type",
+                        StructType(
+                            [
+                                StructField("id", _TEXT),
+                                StructField("name", _TEXT),
+                                StructField("manufacturer", _TEXT),
+                            ]
+                        ),
+                    ),
+                ]
+            ),
+        ),
+        StructField(
+            "sensordatavalues",
+            ArrayType(StructType([StructField("value", _TEXT), StructField("value_type", _TEXT)])),
+        ),
+        StructField(CORRUPT, _TEXT),
+    ]
+)
+
+TIMESTAMP_FORMAT = "yyyy-MM-dd HH:mm:ss"
+
+#: DAQI bands by overall index.
+_BAND_LIMITS = ((3, "Low"), (6, "Moderate"), (9, "High"))
+
+#: Pollutants that get an index, with their columns and bounds.
+_INDEXED = (("aqi_pm25", "pm25", daqi.PM25_UPPER), ("aqi_pm10", "pm10", daqi.PM10_UPPER))
+
+
+def read_feed(spark: SparkSession, path: str, window: str) -> DataFrame:
+    """One feed file (a JSON array) as raw rows tagged with its window."""
+    raw = (
+        spark.read.schema(FEED_SCHEMA)
+        .option("multiLine", True)
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", CORRUPT)
+        .json(path)
+    )
+    return raw.withColumn("window", F.lit(window))
+
+
+def _number(column: Column) -> Column:
+    """A finite double, or null (non-numeric, NaN and infinities are null)."""
+    value = column.try_cast("double")
+    return F.when(~F.isnan(value) & (F.abs(value) < float("inf")), value)
+
+
+def _bad_number(column: Column) -> Column:
+    """1 when a value is present but not a finite number, else 0."""
+    return F.when(column.isNotNull() & _number(column).isNull(), 1).otherwise(0)
+
+
+def _in_range(column: Column, bound: float) -> Column:
+    value = _number(column)
+    return F.when(F.abs(value) <= bound, value)
+
+
+def index_column(concentration: Column, upper: tuple[int, ...]) -> Column:
+    """DAQI index 1..10 of a concentration column; null when negative or missing."""
+    limits = daqi.rounding_limits(upper)
+    banded = reduce(
+        lambda expr, item: expr.when(concentration < item[1], item[0]),
+        enumerate(limits[1:], start=2),
+        F.when(concentration < limits[0], 1),
+    ).otherwise(daqi.MAX_INDEX)
+    return F.when(concentration >= 0, banded).cast("int")
+
+
+def band_column(index: Column) -> Column:
+    """Band name of an overall index column."""
+    expr = reduce(
+        lambda acc, item: acc.when(index <= item[0], item[1]),
+        _BAND_LIMITS[1:],
+        F.when(index <= _BAND_LIMITS[0][0], _BAND_LIMITS[0][1]),
+    )
+    return F.when(index.isNotNull(), expr.otherwise("Very High"))
+
+
+def to_readings(raw: DataFrame) -> DataFrame:
+    """Raw feed rows -> one row per reading, with a ``reason`` for the unusable ones.
+
+    Rows whose ``reason`` is not null belong in the quarantine; the others carry
+    every column of :data:`ingest.model.COLUMNS` plus ``invalid_values`` (how
+    many values could not be used).
+    """
+    values = F.filter("sensordatavalues", lambda v: v["value_type"].isNotNull())
+    by_type = F.map_from_entries(
+        F.transform(values, lambda v: F.struct(v["value_type"], v["value"]))
+    )
+    known = list(model.MEASURE_COLUMNS)
+    extra_raw = F.map_filter(by_type, lambda k, _v: ~k.isin(known))
+
+    time = F.coalesce(
+        F.try_to_timestamp(F.col("timestamp"), F.lit(TIMESTAMP_FORMAT)),
+        F.try_to_timestamp(F.col("timestamp")),
+    )
+    columns: dict[str, Column] = {
+        "window": F.col("window"),
+        "sensor_id": F.col("sensor.id").try_cast("bigint"),
+        "location_id": F.col("location.id").try_cast("bigint"),
+        "country": F.nullif(F.trim(F.col("location.country")), F.lit("")),
+        "sensor_type": F.nullif(F.trim(F.col("sensor.sensor_type.name")), F.lit("")),
+        "indoor": F.col("location.indoor").try_cast("int"),
+        "latitude": _in_range(F.col("location.latitude"), 90.0),
+        "longitude": _in_range(F.col("location.longitude"), 180.0),
+        "altitude": _number(F.col("location.altitude")),
+    }
+    for value_type, name in model.MEASURE_COLUMNS.items():
+        columns[name] = _number(by_type[value_type])
+    columns[model.VALUE_COUNT] = F.coalesce(F.size(values), F.lit(0))
+    columns[model.EXTRA] = F.map_filter(
+        F.transform_values(extra_raw, lambda _k, v: _number(v)), lambda _k, v: v.isNotNull()
+    )
+    invalid = [_bad_number(by_type[t]) for t in model.MEASURE_COLUMNS]
+    invalid.append(
+        F.size(F.map_filter(extra_raw, lambda _k, v: _number(v).isNull() & v.isNotNull()))
+    )
+    columns[INVALID] = reduce(lambda a, b: a + b, invalid)
+
+    readings = raw.select(
+        F.col(CORRUPT),
+        F.col("timestamp").alias("raw_timestamp"),
+        time.alias("time"),
+        *(expr.alias(name) for name, expr in columns.items()),
+        F.to_json(F.struct(*(c for c in raw.columns if c not in (CORRUPT, "window")))).alias("raw"),
+    )
+    reason = (
+        F.when(F.col(CORRUPT).isNotNull(), "malformed JSON")
+        .when(F.col("sensor_id").isNull(), "missing or non-numeric sensor id")
+        .when(F.col("location_id").isNull(), "missing or non-numeric location id")
+        .when(F.col("time").isNull(), "missing or unparseable timestamp")
+    )
+    return readings.withColumn(REASON, reason)
+
+
+def with_index(readings: DataFrame) -> DataFrame:
+    """Adds the DAQI columns: computed from 24-hour means only, null on 5-minute rows."""
+    is_daily = F.col("window") == model.WINDOW_24H
+    indexed = readings
+    for index_name, measure, upper in _INDEXED:
+        indexed = indexed.withColumn(
+            index_name, F.when(is_daily, index_column(F.col(measure), upper))
+        )
+    indexed = indexed.withColumn("aqi", F.greatest("aqi_pm25", "aqi_pm10"))
+    return indexed.withColumn(model.BAND_COLUMN, band_column(F.col("aqi")))
+
+
+def missing_index(readings: DataFrame) -> Column:
+    """1 for a 24-hour PM value that is present but got no index (negative)."""
+    daily = F.col("window") == model.WINDOW_24H
+    return reduce(
+        lambda a, b: a + b,
+        (
+            F.when(daily & F.col(measure).isNotNull() & F.col(index).isNull(), 1).otherwise(0)
+            for index, measure, _ in _INDEXED
+        ),
+    )
+
+
+def sink_frame(readings: DataFrame) -> DataFrame:
+    """The columns every sink stores, in model order, with time as epoch seconds."""
+    return readings.select(
+        F.unix_seconds("time").alias("time"),
+        *(F.col(c) for c in model.COLUMNS if c != "time"),
+    )
+
+
+def quarantine_frame(readings: DataFrame) -> DataFrame:
+    """Rows that cannot be stored, with their reason and the raw record."""
+    return readings.where(F.col(REASON).isNotNull()).select(
+        "window", REASON, F.coalesce(F.col(CORRUPT), F.col("raw")).alias("record")
+    )
