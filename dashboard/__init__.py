@@ -1,0 +1,1 @@
+"""The Air Quality Monitoring dashboard: one definition, one JSON file per store engine."""

@@ -1,0 +1,71 @@
+"""The two store engines a dashboard can target: datasource, query text and target shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dashboard.queries import INFLUXQL, TIMESTREAM_SQL, Queries
+
+Json = dict[str, Any]
+
+#: Datasource uids, shared with the provisioning files (docs/configuration.md).
+INFLUXDB_UID = "aqi-influxdb"
+TIMESTREAM_UID = "aqi-timestream"
+INFLUXDB_TYPE = "influxdb"
+TIMESTREAM_TYPE = "grafana-timestream-datasource"
+
+
+@dataclass(frozen=True)
+class Engine:
+    """One store engine: how its panels reach the data."""
+
+    #: Short name, used in file names and uids.
+    key: str
+    #: Name shown in the dashboard title.
+    label: str
+    datasource_type: str
+    datasource_uid: str
+    queries: Queries
+
+    @property
+    def datasource(self) -> Json:
+        return {"type": self.datasource_type, "uid": self.datasource_uid}
+
+    def target(self, query: str, *, table: bool = False, alias: str = "") -> Json:
+        """A panel target running ``query`` (``table``: one frame with a row per point)."""
+        if self.datasource_type == INFLUXDB_TYPE:
+            target: Json = {
+                "refId": "A",
+                "datasource": self.datasource,
+                "rawQuery": True,
+                "query": query,
+                "resultFormat": "table" if table else "time_series",
+            }
+            if alias:
+                target["alias"] = alias
+            return target
+        return {"refId": "A", "datasource": self.datasource, "rawQuery": query}
+
+    def variable_query(self, query: str) -> Any:
+        """The ``query`` of a query variable (both plugins take the raw text)."""
+        return query
+
+
+INFLUXDB = Engine(
+    key="influxdb",
+    label="InfluxDB",
+    datasource_type=INFLUXDB_TYPE,
+    datasource_uid=INFLUXDB_UID,
+    queries=INFLUXQL,
+)
+
+TIMESTREAM = Engine(
+    key="timestream",
+    label="Timestream",
+    datasource_type=TIMESTREAM_TYPE,
+    datasource_uid=TIMESTREAM_UID,
+    queries=TIMESTREAM_SQL,
+)
+
+ENGINES = (INFLUXDB, TIMESTREAM)
