@@ -1,0 +1,44 @@
+output "dashboard_url" {
+  description = "URL of the Grafana dashboard."
+  value       = module.dashboard.url
+}
+
+output "ingest_instance_id" {
+  description = "ID of the ingest instance."
+  value       = module.ingest.instance_id
+}
+
+output "store_engine" {
+  description = "The Timestream engine behind the stack."
+  value       = module.store.engine
+}
+
+output "store_endpoint" {
+  description = "InfluxDB host name, or the LiveAnalytics database/table."
+  value       = module.store.endpoint
+}
+
+output "ingest_sink_url" {
+  description = "AQI_SINK the ingest job writes to."
+  value       = module.boot_config.sink_url
+}
+
+output "grafana_admin_secret_arn" {
+  description = "Secrets Manager secret with the Grafana admin password (user admin)."
+  value       = module.admin_secret.secret_arn
+}
+
+output "influxdb_secret_arn" {
+  description = "Secrets Manager secret with the InfluxDB credentials (null with LiveAnalytics)."
+  value       = module.store.influxdb_secret_arn
+}
+
+output "autoscaling_group_name" {
+  description = "Name of the Grafana Auto Scaling group (for the load-test monitor)."
+  value       = module.dashboard.autoscaling_group_name
+}
+
+output "load_balancer_dns_name" {
+  description = "DNS name of the load balancer."
+  value       = module.dashboard.load_balancer_dns_name
+}

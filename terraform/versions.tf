@@ -1,0 +1,15 @@
+terraform {
+  # 1.11: write-only arguments keep the Grafana admin password out of the state.
+  required_version = ">= 1.11.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 6.25.0, < 7.0.0"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = ">= 3.7.0, < 4.0.0"
+    }
+  }
+}
