@@ -1,0 +1,123 @@
+"""A small Sensor.Community feed with hand-chosen values, and what the dashboard must show.
+
+Three snapshots, two hours apart in total: ``S0`` = newest - 120 min, ``S1`` =
+newest - 60 min, ``S2`` = the newest, 10 minutes before the minute the feed is
+written. DAQI by the official table (round half up, overall = the higher index):
+
+location 101 (PM sensor 1001, climate sensor 1002), 24-hour means PM2.5 / PM10:
+  S0 10.0 / 15.0 -> 1 and 1 -> 1 Low
+  S1 41.5 / 20.0 -> 41.5 rounds to 42 -> 5, 20 -> 2 -> 5 Moderate
+  S2 30.0 / 55.0 -> 3 and 4 -> 4 Moderate
+  max 5, mean 10/3; S1..S2 only: max 5, mean 4.5; newest 4 Moderate.
+location 202 (PM sensor 2001):
+  S0 70.4 / 90.0 -> 70 -> 9, 90 -> 8 -> 9 High
+  S1 70.5 / 10.0 -> 70.5 rounds to 71 -> 10 -> 10 Very High
+  S2 50.0 / 101.0 -> 6 and 10 -> 10 Very High
+  max 10, mean 29/3; S1..S2 only: max 10, mean 10; newest 10 Very High.
+location 303 (PM sensor 3001): S1 only, 5.0 / 5.0 -> 1 Low.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+MINUTE = 60
+
+
+@dataclass(frozen=True)
+class Site:
+    location_id: int
+    country: str
+    latitude: float
+    longitude: float
+
+
+SITES = {
+    101: Site(101, "GB", 51.5074, -0.1278),
+    202: Site(202, "DE", 52.52, 13.405),
+    303: Site(303, "FR", 48.8566, 2.3522),
+}
+
+#: (location, sensor, type, snapshot index, values) of the 24-hour feed.
+DAILY: list[tuple[int, int, str, int, dict[str, str]]] = [
+    (101, 1001, "SDS011", 0, {"P2": "10.0", "P1": "15.0"}),
+    (101, 1001, "SDS011", 1, {"P2": "41.5", "P1": "20.0"}),
+    (101, 1001, "SDS011", 2, {"P2": "30.0", "P1": "55.0"}),
+    (101, 1002, "BME280", 2, {"temperature": "11.0", "humidity": "81.0", "pressure": "101300.0"}),
+    (202, 2001, "SDS011", 0, {"P2": "70.4", "P1": "90.0"}),
+    (202, 2001, "SDS011", 1, {"P2": "70.5", "P1": "10.0"}),
+    (202, 2001, "SDS011", 2, {"P2": "50.0", "P1": "101.0"}),
+    (303, 3001, "SDS011", 1, {"P2": "5.0", "P1": "5.0"}),
+]
+
+#: The same for the 5-minute feed.
+FIVE_MINUTES: list[tuple[int, int, str, int, dict[str, str]]] = [
+    (101, 1001, "SDS011", 0, {"P2": "12.0", "P1": "20.0"}),
+    (101, 1001, "SDS011", 1, {"P2": "14.0", "P1": "22.0"}),
+    (101, 1001, "SDS011", 2, {"P2": "16.0", "P1": "24.0"}),
+    (101, 1002, "BME280", 0, {"temperature": "10.5", "humidity": "80.0", "pressure": "101325.0"}),
+    (101, 1002, "BME280", 1, {"temperature": "11.5", "humidity": "82.0", "pressure": "101300.0"}),
+    (101, 1002, "BME280", 2, {"temperature": "12.5", "humidity": "84.0", "pressure": "101275.0"}),
+    (202, 2001, "SDS011", 0, {"P2": "60.0", "P1": "80.0"}),
+    (202, 2001, "SDS011", 1, {"P2": "65.0", "P1": "85.0"}),
+    (202, 2001, "SDS011", 2, {"P2": "70.0", "P1": "95.0"}),
+    (303, 3001, "SDS011", 1, {"P2": "4.0", "P1": "6.0"}),
+]
+
+
+@dataclass(frozen=True)
+class Snapshots:
+    """Epoch seconds of the three snapshots (S0 oldest, S2 newest)."""
+
+    newest: int
+
+    @property
+    def times(self) -> tuple[int, int, int]:
+        return (self.newest - 120 * MINUTE, self.newest - 60 * MINUTE, self.newest)
+
+    def at(self, index: int) -> int:
+        return self.times[index]
+
+
+def snapshots_now() -> Snapshots:
+    """The newest snapshot 10 whole minutes before the current minute."""
+    return Snapshots(int(time.time()) // MINUTE * MINUTE - 10 * MINUTE)
+
+
+def _record(entry: tuple[int, int, str, int, dict[str, str]], snaps: Snapshots) -> dict[str, Any]:
+    location_id, sensor_id, sensor_type, snapshot, values = entry
+    site = SITES[location_id]
+    stamp = datetime.fromtimestamp(snaps.at(snapshot), UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return {
+        "id": sensor_id * 1000 + snapshot,
+        "timestamp": stamp,
+        "location": {
+            "id": location_id,
+            "latitude": f"{site.latitude}",
+            "longitude": f"{site.longitude}",
+            "altitude": "20.0",
+            "country": site.country,
+            "indoor": 0,
+        },
+        "sensor": {
+            "id": sensor_id,
+            "pin": "1",
+            "sensor_type": {"id": 14, "name": sensor_type, "manufacturer": "test"},
+        },
+        "sensordatavalues": [
+            {"value": value, "value_type": kind} for kind, value in values.items()
+        ],
+    }
+
+
+def write_feed(folder: Path, snaps: Snapshots) -> Path:
+    """``data.json`` and ``data.24h.json`` as the service names them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "data.24h.json").write_text(json.dumps([_record(e, snaps) for e in DAILY]))
+    (folder / "data.json").write_text(json.dumps([_record(e, snaps) for e in FIVE_MINUTES]))
+    return folder
