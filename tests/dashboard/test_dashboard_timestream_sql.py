@@ -1,0 +1,177 @@
+"""Static check of the Timestream SQL: only what the Timestream writer writes, valid macros.
+
+The written dimension and measure names come from the writer itself
+(:func:`ingest.sinks.timestream.build_record` on a reading with every column
+set). Each query is expanded as the plugin expands it, once per ``measure``
+choice, and parsed with sqlglot's Presto dialect (Timestream's SQL is Presto's,
+plus duration literals such as ``60000ms``, rewritten to ``parse_duration``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import sqlglot
+import yaml
+from sqlglot import exp
+
+from ingest import model
+from ingest.sinks.timestream import build_record
+from tests.dashboard.conftest import PROVISIONING_DIR
+
+#: Macros of the grafana-timestream-datasource plugin (src/language/macros.ts).
+PLUGIN_MACROS = {
+    "$__timeFilter",
+    "$__timeFrom",
+    "$__timeTo",
+    "$__interval_ms",
+    "$__interval_raw_ms",
+    "$__database",
+    "$__table",
+    "$__measure",
+    "$__refId",
+}
+#: Macros of Grafana's InfluxDB datasource, which mean nothing to the plugin.
+INFLUX_MACROS = ("$timeFilter", "$__interval ", "$interval", "$tag_")
+#: Columns every Timestream table has besides dimensions and measures.
+SYSTEM_COLUMNS = {"time", "measure_name"}
+#: A duration literal outside quotes (``60000ms``, ``1h``), not a string such as '24h'.
+DURATION = re.compile(r"(?<![\w'])(\d+)(ns|us|ms|s|m|h|d)(?![\w'])")
+
+
+def written_schema() -> tuple[str, dict[str, str], set[str]]:
+    """(record name, measure name -> type, dimension names) the writer produces."""
+    row: dict[str, Any] = {column: None for column in model.COLUMNS}
+    row.update(
+        time=1_795_000_000,
+        window=model.WINDOW_24H,
+        sensor_id=1,
+        location_id=2,
+        country="GB",
+        sensor_type="SDS011",
+        indoor=0,
+        band="Low",
+        value_count=2,
+        extra={},
+    )
+    row.update(dict.fromkeys((*model.LOCATION, *model.MEASURES), 1.5))
+    row.update(dict.fromkeys(model.INDEX_COLUMNS, 1))
+    record = build_record(row)
+    measures = {m["Name"]: m["Type"] for m in record["MeasureValues"]}
+    dimensions = {d["Name"] for d in record["Dimensions"]}
+    return record["MeasureName"], measures, dimensions
+
+
+RECORD_NAME, MEASURES, DIMENSIONS = written_schema()
+
+
+def provisioned_defaults() -> dict[str, str]:
+    config = yaml.safe_load((PROVISIONING_DIR / "datasources" / "timestream.yaml").read_text())
+    return config["datasources"][0]["jsonData"]
+
+
+def timestream_queries(board: dict[str, Any]) -> dict[str, str]:
+    found = {}
+    for panel in board["panels"]:
+        for target in panel.get("targets", []):
+            found[panel["title"]] = target["rawQuery"]
+    for variable in board["templating"]["list"]:
+        if variable["type"] == "query":
+            found[f"variable:{variable['name']}"] = variable["query"]
+    return found
+
+
+def measure_choices(board: dict[str, Any]) -> list[str]:
+    measure = next(v for v in board["templating"]["list"] if v["name"] == "measure")
+    return [option["value"] for option in measure["options"]]
+
+
+def expand(query: str, measure: str) -> str:
+    """The SQL the plugin sends: dashboard variables, then its macros (pkg/timestream/macros.go)."""
+    defaults = provisioned_defaults()
+    text = query.replace("$measure", measure).replace("$location", "101")
+    text = text.replace("$__database", "aqi").replace("$__table", "air_quality")
+    text = text.replace("$__measure", defaults["defaultMeasure"])
+    text = text.replace(
+        "$__timeFilter",
+        "time BETWEEN from_milliseconds(1795000000000) AND from_milliseconds(1795086400000)",
+    )
+    return text.replace("$__interval_ms", "60000ms")
+
+
+def parse(sql: str) -> exp.Expression:
+    presto_sql = DURATION.sub(lambda m: f"parse_duration('{m.group(1)}{m.group(2)}')", sql)
+    tree = sqlglot.parse_one(presto_sql, read="presto")
+    assert tree is not None
+    return tree
+
+
+@pytest.fixture(scope="module")
+def board(committed) -> dict[str, Any]:
+    return committed["timestream"]
+
+
+def cases(committed_board: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [
+        (title, measure, query)
+        for title, query in timestream_queries(committed_board).items()
+        for measure in measure_choices(committed_board)
+    ]
+
+
+def test_the_writer_stores_what_the_dashboard_reads(board):
+    assert RECORD_NAME == model.MEASUREMENT == provisioned_defaults()["defaultMeasure"]
+    assert set(measure_choices(board)) <= set(MEASURES)
+    assert {"location_id", "window", "sensor_id", "sensor_type"} <= DIMENSIONS
+    assert MEASURES["band"] == "VARCHAR" and MEASURES["aqi"] == "BIGINT"
+
+
+def test_only_plugin_macros_and_dashboard_variables(board):
+    names = {v["name"] for v in board["templating"]["list"]}
+    for title, query in timestream_queries(board).items():
+        for raw in re.findall(r"\$\{?\w+", query):
+            token = raw.replace("{", "")
+            assert token in PLUGIN_MACROS or token[1:] in names, (title, token)
+        for macro in INFLUX_MACROS:
+            assert macro not in query, (title, macro)
+        if title != "Data freshness":  # the only panel that ignores the time picker
+            assert "$__timeFilter" in query, title
+
+
+def test_queries_read_only_written_columns_of_the_configured_table(board):
+    for title, measure, query in cases(board):
+        tree = parse(expand(query, measure))
+        aliases = {a.alias for a in tree.find_all(exp.Alias)}
+        columns = {c.name for c in tree.find_all(exp.Column)}
+        unknown = columns - set(MEASURES) - DIMENSIONS - SYSTEM_COLUMNS - aliases
+        assert not unknown, (title, measure, unknown)
+        tables = {(t.db, t.name) for t in tree.find_all(exp.Table)}
+        assert tables == {("aqi", "air_quality")}, (title, tables)
+
+
+def test_literals_match_the_written_values(board):
+    for title, measure, query in cases(board):
+        tree = parse(expand(query, measure))
+        for comparison in tree.find_all(exp.EQ):
+            column, literal = comparison.left, comparison.right
+            if not isinstance(column, exp.Column) or not isinstance(literal, exp.Literal):
+                continue
+            assert literal.is_string, (title, comparison.sql())  # dimensions are VARCHAR
+            if column.name == "measure_name":
+                assert literal.this == RECORD_NAME, title
+            if column.name == "window":
+                assert literal.this in model.WINDOWS, title
+            assert column.name in DIMENSIONS | {"measure_name"}, (title, column.name)
+
+
+def test_the_daqi_is_read_from_the_daily_window_only(board):
+    queries = timestream_queries(board)
+    for title in ("Max AQI", "Mean AQI", "AQI map"):
+        assert f"\"window\" = '{model.WINDOW_24H}'" in queries[title], title
+
+
+def test_expansion_rewrites_every_macro(board):
+    for title, measure, query in cases(board):
+        assert "$" not in expand(query, measure), title
