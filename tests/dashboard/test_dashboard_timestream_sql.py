@@ -175,3 +175,19 @@ def test_the_daqi_is_read_from_the_daily_window_only(board):
 def test_expansion_rewrites_every_macro(board):
     for title, measure, query in cases(board):
         assert "$" not in expand(query, measure), title
+
+
+#: Functions the queries may call, all in Timestream's query language reference:
+#: avg, max, max_by, date_diff, now, and the time series ones bin, ago,
+#: from_milliseconds, parse_duration. (Parsed as sqlglot's Presto node types.)
+ALLOWED_FUNCTIONS = (exp.Avg, exp.Max, exp.ArgMax, exp.DateDiff, exp.CurrentTimestamp, exp.And)
+ALLOWED_ANONYMOUS = {"ago", "bin", "from_milliseconds", "parse_duration"}
+
+
+def test_only_timestream_functions(board):
+    for title, measure, query in cases(board):
+        for call in parse(expand(query, measure)).find_all(exp.Func):
+            if isinstance(call, exp.Anonymous):
+                assert call.name.lower() in ALLOWED_ANONYMOUS, (title, call.sql())
+            else:
+                assert isinstance(call, ALLOWED_FUNCTIONS), (title, call.sql())
