@@ -291,7 +291,7 @@ def map_panel(engine: Engine) -> Json:
                         "style": {
                             "color": {"field": "aqi", "fixed": daqi.COLOURS[1]},
                             "opacity": 0.9,
-                            "size": {"fixed": 7},
+                            "size": {"fixed": 10},
                             "symbol": {"mode": "fixed", "fixed": "img/icons/marker/circle.svg"},
                             "text": {"mode": "field", "field": "aqi", "fixed": ""},
                             "textConfig": {
@@ -334,7 +334,6 @@ def table_panel(engine: Engine) -> Json:
             "showHeader": True,
             "cellHeight": "sm",
             "footer": {"show": True, "reducer": ["count"], "countRows": True, "fields": ""},
-            "sortBy": [{"displayName": "Time", "desc": True}],
         },
     )
 
