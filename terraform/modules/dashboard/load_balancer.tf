@@ -29,6 +29,7 @@ resource "aws_lb" "this" {
 }
 
 resource "aws_lb_target_group" "grafana" {
+  #checkov:skip=CKV_AWS_378:TLS ends at the load balancer; from there to Grafana the traffic stays in the private subnets, admitted by security group only.
   name_prefix          = "graf-"
   port                 = var.grafana_port
   protocol             = "HTTP"

@@ -5,6 +5,7 @@
 #   ingest, grafana -> internet:443 (AWS APIs, Sensor.Community), :80 (Debian updates)
 
 resource "aws_security_group" "alb" {
+  #checkov:skip=CKV2_AWS_5:Attached outside this module (load balancer, launch template, ingest instance, InfluxDB instance) through the module outputs.
   name_prefix = "${var.name}-alb-"
   description = "Load balancer of the dashboard: HTTP and HTTPS from the allowed networks"
   vpc_id      = aws_vpc.this.id
@@ -16,6 +17,7 @@ resource "aws_security_group" "alb" {
 }
 
 resource "aws_security_group" "grafana" {
+  #checkov:skip=CKV2_AWS_5:Attached outside this module (load balancer, launch template, ingest instance, InfluxDB instance) through the module outputs.
   name_prefix = "${var.name}-grafana-"
   description = "Grafana instances: only the load balancer reaches them"
   vpc_id      = aws_vpc.this.id
@@ -27,6 +29,7 @@ resource "aws_security_group" "grafana" {
 }
 
 resource "aws_security_group" "ingest" {
+  #checkov:skip=CKV2_AWS_5:Attached outside this module (load balancer, launch template, ingest instance, InfluxDB instance) through the module outputs.
   name_prefix = "${var.name}-ingest-"
   description = "Ingest instance: no inbound traffic"
   vpc_id      = aws_vpc.this.id
@@ -38,6 +41,7 @@ resource "aws_security_group" "ingest" {
 }
 
 resource "aws_security_group" "store" {
+  #checkov:skip=CKV2_AWS_5:Attached outside this module (load balancer, launch template, ingest instance, InfluxDB instance) through the module outputs.
   name_prefix = "${var.name}-store-"
   description = "Timestream for InfluxDB: only the ingest and Grafana instances reach it"
   vpc_id      = aws_vpc.this.id
@@ -50,6 +54,7 @@ resource "aws_security_group" "store" {
 
 # Load balancer.
 resource "aws_vpc_security_group_ingress_rule" "alb_http" {
+  #checkov:skip=CKV_AWS_260:The dashboard is public; port 80 redirects to HTTPS when a certificate is given and otherwise serves the read-only dashboard.
   for_each = toset(var.ingress_cidrs)
 
   security_group_id = aws_security_group.alb.id
