@@ -131,10 +131,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"aqi-ingest: error: {exc}", file=sys.stderr)
         return EXIT_UNREACHABLE
     stop = StopFlag()
-    if threading.current_thread() is threading.main_thread():
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM)
+    if in_main_thread:
         stop.install()
-    state_dir = Path(args.state_dir)
-    return run(args, sink, windows, interval, state_dir, stop=stop)
+    try:
+        return run(args, sink, windows, interval, Path(args.state_dir), stop=stop)
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def run(

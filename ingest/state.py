@@ -7,6 +7,7 @@ either the old or the new file, never half of one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -67,22 +68,44 @@ class WatermarkFile:
 
 
 class Quarantine:
-    """``STATE_DIR/quarantine/YYYY-MM-DD.jsonl``: records that could not be stored, with why."""
+    """``STATE_DIR/quarantine/YYYY-MM-DD.jsonl``: records that could not be stored, with why.
 
-    def __init__(self, state_dir: Path) -> None:
+    A record that stays broken in the live feed (or a saved feed read again) is
+    quarantined once: entries already in the files of the last days are skipped.
+    """
+
+    def __init__(self, state_dir: Path, remember_days: int = 2) -> None:
         self.folder = state_dir / "quarantine"
+        self._seen: set[str] = set()
+        for path in sorted(self.folder.glob("*.jsonl"))[-remember_days:]:
+            with path.open() as lines:
+                for line in lines:
+                    try:
+                        self._seen.add(json.loads(line)["digest"])
+                    except (ValueError, KeyError, TypeError):
+                        continue
+
+    @staticmethod
+    def _digest(entry: dict[str, Any]) -> str:
+        return hashlib.sha256(json.dumps(entry, sort_keys=True, default=str).encode()).hexdigest()[
+            :32
+        ]
 
     def add(self, entries: Iterable[dict[str, Any]]) -> int:
-        """Appends entries (each gets the time it was quarantined); returns how many."""
-        now = datetime.now(UTC)
-        lines = [
-            json.dumps({"quarantined_at": now.isoformat(timespec="seconds"), **e}, default=str)
-            for e in entries
-        ]
+        """Appends the entries not quarantined before; returns how many were new."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        lines = []
+        for entry in entries:
+            digest = self._digest(entry)
+            if digest not in self._seen:
+                self._seen.add(digest)
+                lines.append(
+                    json.dumps({"quarantined_at": now, "digest": digest, **entry}, default=str)
+                )
         if not lines:
             return 0
         self.folder.mkdir(parents=True, exist_ok=True)
-        with (self.folder / f"{now:%Y-%m-%d}.jsonl").open("a") as out:
+        with (self.folder / f"{now[:10]}.jsonl").open("a") as out:
             out.write("\n".join(lines) + "\n")
             out.flush()
             os.fsync(out.fileno())
