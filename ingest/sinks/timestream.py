@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 import threading
 import time
@@ -555,65 +556,62 @@ class _Batch:
     records: list[dict[str, Any]]
 
 
+#: boto3 clients of this process, shared by every sink copy with the same settings
+#: (Spark unpickles a sink per task; its Python workers are reused across tasks).
+_CLIENTS: dict[tuple[int, TimestreamSettings, str], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def process_client(settings: TimestreamSettings, service: str) -> Any:
+    """This process's ``timestream-write`` or ``timestream-query`` client for ``settings``."""
+    key = (os.getpid(), settings, service)
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            kwargs: dict[str, Any] = {
+                "region_name": settings.region,
+                "config": settings.client_config(),
+            }
+            if settings.endpoint_url:
+                # Explicit: with only AWS_ENDPOINT_URL* set, endpoint discovery
+                # would still send the calls to the AWS host.
+                kwargs["endpoint_url"] = settings.endpoint_url
+            # A session per client: sessions are not thread-safe, clients are.
+            client = boto3.session.Session().client(service, **kwargs)
+            _CLIENTS[key] = client
+        return client
+
+
+def close_clients(settings: TimestreamSettings | None = None) -> None:
+    """Closes this process's clients (of ``settings`` only, when given)."""
+    with _CLIENTS_LOCK:
+        for key in [k for k in _CLIENTS if settings is None or k[1] == settings]:
+            _CLIENTS.pop(key).close()
+
+
 class TimestreamSink(Sink):
     """Writes readings to a Timestream for LiveAnalytics table.
 
-    boto3 clients are created lazily, once per process, and are not pickled:
-    the sink travels to Spark executors as its settings and the table
-    retention that :meth:`check` read.
+    The sink is plain data (its settings and the table retention that
+    :meth:`check` read), so it pickles to Spark executors; boto3 clients are
+    created lazily, once per process (:func:`process_client`).
     """
 
     def __init__(self, settings: TimestreamSettings) -> None:
         self.settings = settings
         self.display_url = settings.display_url
         self.retention: TableRetention | None = None
-        self._start_process_state()
-
-    def _start_process_state(self) -> None:
-        """Per-process state: never pickled, rebuilt on each executor."""
-        self._lock = threading.Lock()
-        self._clients: dict[str, Any] = {}
-        self._session: Any = None
 
     @classmethod
     def from_url(cls, url: str) -> TimestreamSink:
         return cls(TimestreamSettings.from_url(url))
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {"settings": self.settings, "retention": self.retention}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.settings = state["settings"]
-        self.display_url = self.settings.display_url
-        self.retention = state["retention"]
-        self._start_process_state()
-
-    # -- clients ------------------------------------------------------------
-
     def client(self, service: str) -> Any:
         """The process's ``timestream-write`` or ``timestream-query`` client."""
-        with self._lock:
-            client = self._clients.get(service)
-            if client is None:
-                if self._session is None:
-                    self._session = boto3.session.Session()
-                kwargs: dict[str, Any] = {
-                    "region_name": self.settings.region,
-                    "config": self.settings.client_config(),
-                }
-                if self.settings.endpoint_url:
-                    # Explicit: with only AWS_ENDPOINT_URL* set, endpoint discovery
-                    # would still send the calls to the AWS host.
-                    kwargs["endpoint_url"] = self.settings.endpoint_url
-                client = self._session.client(service, **kwargs)
-                self._clients[service] = client
-            return client
+        return process_client(self.settings, service)
 
     def close(self) -> None:
-        with self._lock:
-            for client in self._clients.values():
-                client.close()
-            self._clients.clear()
+        close_clients(self.settings)
 
     # -- Sink API -----------------------------------------------------------
 
@@ -646,16 +644,18 @@ class TimestreamSink(Sink):
         """Validates, batches (100 per call) and writes readings, several calls at once."""
         now = time.time()
         retention = self._retention_for_writes()
-        result = WriteResult()
+        invalid: list[Rejection] = []
+        sent = WriteResult()
         workers = self.settings.workers
         in_flight: set[Future[WriteResult]] = set()
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="timestream") as pool:
-            for batch in self._batches(rows, retention, now, result.rejected):
+            for batch in self._batches(rows, retention, now, invalid):
                 in_flight.add(pool.submit(self._write_batch, batch))
                 if len(in_flight) >= 2 * workers:
                     done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-                    result = _merge_done(result, done)
-            result = _merge_done(result, in_flight)
+                    sent = _merge_done(sent, done)
+            sent = _merge_done(sent, in_flight)
+        result = WriteResult(rejected=invalid).merge(sent)
         _log_outcome(self.settings.table_label, result)
         return result
 

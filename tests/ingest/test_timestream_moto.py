@@ -19,7 +19,13 @@ from moto.timestreamwrite.models import timestreamwrite_backends
 
 from ingest import model
 from ingest.sinks import SinkError, open_sink
-from ingest.sinks.timestream import TableRetention, TimestreamSink, build_record, split_common
+from ingest.sinks.timestream import (
+    TableRetention,
+    TimestreamSink,
+    build_record,
+    close_clients,
+    split_common,
+)
 from tests.ingest.timestream_helpers import (
     FAKE_AWS_ENV,
     REGION,
@@ -40,7 +46,7 @@ def moto_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture
-def table(moto_endpoint, monkeypatch) -> tuple[str, str]:
+def table(moto_endpoint, monkeypatch) -> Iterator[tuple[str, str]]:
     """A fresh database and table on the moto server (memory store: 12 hours)."""
     use_fake_aws(monkeypatch)
     database = f"aqi-{uuid.uuid4().hex[:8]}"
@@ -54,7 +60,8 @@ def table(moto_endpoint, monkeypatch) -> tuple[str, str]:
             "MagneticStoreRetentionPeriodInDays": 30,
         },
     )
-    return database, "air_quality"
+    yield database, "air_quality"
+    close_clients()
 
 
 def stored(database: str, table: str) -> list[dict]:

@@ -22,6 +22,7 @@ from ingest.sinks.timestream import (
     TimestreamSink,
     UnencodableReadingError,
     build_record,
+    close_clients,
     reason_kind,
     record_problems,
     split_common,
@@ -337,20 +338,25 @@ def test_bad_url_is_a_one_line_sink_error_without_secrets(url, cause):
 # -- pickling to executors ------------------------------------------------------------------
 
 
-def test_sink_pickles_without_its_clients(monkeypatch):
+def test_sink_pickles_as_plain_settings_and_shares_one_client_per_process(monkeypatch):
     use_fake_aws(monkeypatch)
     sink = TimestreamSink.from_url(
         f"timestream://aqi/air_quality?region={REGION}&endpoint=http://127.0.0.1:9"
     )
     sink.retention = SIX_HOURS
     client = sink.client("timestream-write")
+    try:
+        copy = pickle.loads(pickle.dumps(sink))
 
-    copy = pickle.loads(pickle.dumps(sink))
-
-    assert copy.settings == sink.settings
-    assert copy.retention == SIX_HOURS
-    assert copy._clients == {}
-    fresh = copy.client("timestream-write")
-    assert fresh is not client
-    assert fresh.meta.endpoint_url == "http://127.0.0.1:9"
-    assert sink.client("timestream-write") is client  # one client per process
+        assert vars(copy) == {
+            "settings": sink.settings,
+            "display_url": sink.display_url,
+            "retention": SIX_HOURS,
+        }
+        assert copy.client("timestream-write") is client  # created once per process
+        assert copy.client("timestream-query") is not client
+        assert client.meta.endpoint_url == "http://127.0.0.1:9"
+    finally:
+        close_clients(sink.settings)
+    assert sink.client("timestream-write") is not client  # closed clients are replaced
+    close_clients(sink.settings)

@@ -20,6 +20,7 @@ from ingest.sinks.timestream import (
     TableRetention,
     TimestreamSink,
     build_record,
+    close_clients,
     parse_timestamp,
     split_common,
     watermark_query,
@@ -44,6 +45,8 @@ RETENTION = TableRetention(
 @pytest.fixture(autouse=True)
 def fake_aws(monkeypatch):
     use_fake_aws(monkeypatch)
+    yield
+    close_clients()  # each test starts with fresh clients and handlers
 
 
 def make_sink(**settings) -> TimestreamSink:
@@ -123,6 +126,20 @@ def test_invalid_readings_are_rejected_and_never_sent():
         if d["Name"] == "sensor_id"
     ]
     assert sent_sensors == ["1", "5"]
+
+
+def test_rejections_are_kept_while_batches_complete():
+    sink = make_sink(workers=1)  # at most two batches in flight: results merge early
+    client = sink.client("timestream-write")
+    rows = readings(450)
+    rows.insert(10, reading(sensor_id=9001, pm25=float("nan")))
+    rows.append(reading(sensor_id=9002, pm25=float("nan")))
+    with Stubber(client) as stub:
+        for count in (100, 100, 100, 100, 50):
+            stub.add_response("write_records", ingested(count))
+        result = sink.write_rows(iter(rows))
+    assert result.written == 450
+    assert [r.row["sensor_id"] for r in result.rejected] == [9001, 9002]
 
 
 def test_nothing_to_write_makes_no_call():
