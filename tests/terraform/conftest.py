@@ -114,8 +114,11 @@ CHECKOV_BROKEN = {
     "open_sg": (
         "network",
         "security_groups.tf",
-        "referenced_security_group_id = aws_security_group.alb.id",
-        'cidr_ipv4 = "0.0.0.0/0"',
+        '  ip_protocol                  = "tcp"\n'
+        "  from_port                    = var.grafana_port\n"
+        "  to_port                      = var.grafana_port\n"
+        "  referenced_security_group_id = aws_security_group.alb.id\n",
+        '  ip_protocol = "tcp"\n  from_port   = 0\n  to_port     = 65535\n  cidr_ipv4   = "0.0.0.0/0"\n',
     ),
 }
 

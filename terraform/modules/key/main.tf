@@ -28,8 +28,10 @@ data "aws_iam_policy_document" "key" {
       "kms:Decrypt",
       "kms:DescribeKey",
       "kms:Encrypt",
-      "kms:GenerateDataKey*",
-      "kms:ReEncrypt*",
+      "kms:GenerateDataKey",
+      "kms:GenerateDataKeyWithoutPlaintext",
+      "kms:ReEncryptFrom",
+      "kms:ReEncryptTo",
     ]
     resources = ["*"]
 

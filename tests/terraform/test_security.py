@@ -1,0 +1,140 @@
+"""Security defaults: IMDSv2, encryption at rest, closed security groups,
+least-privilege IAM, private instances, and each rule failing on a broken copy."""
+
+from __future__ import annotations
+
+import pytest
+
+from . import hcl_config, security_rules
+from .hcl_config import sub_blocks
+
+
+def test_imdsv2_is_required_on_every_instance_and_launch_template(tree) -> None:
+    assert security_rules.imds_problems(tree) == []
+
+
+def test_everything_is_encrypted_at_rest(tree) -> None:
+    assert security_rules.encryption_problems(tree) == []
+
+
+def test_only_the_load_balancer_admits_the_internet(tree) -> None:
+    assert security_rules.open_ingress_problems(tree) == []
+
+
+def test_no_wildcard_write_permission(tree) -> None:
+    assert security_rules.iam_problems(tree) == []
+
+
+def test_grafana_admits_only_the_load_balancer_and_the_store_only_the_instances(module) -> None:
+    network = module("network")
+    rules = {b.name: b.body for b in network.of("resource", "aws_vpc_security_group_ingress_rule")}
+    assert set(rules) == {"alb_http", "alb_https", "grafana_from_alb", "store_from_clients"}
+    assert rules["grafana_from_alb"]["security_group_id"] == "${aws_security_group.grafana.id}"
+    assert (
+        rules["grafana_from_alb"]["referenced_security_group_id"] == "${aws_security_group.alb.id}"
+    )
+    assert rules["store_from_clients"]["for_each"] == {
+        "ingest": "${aws_security_group.ingest.id}",
+        "grafana": "${aws_security_group.grafana.id}",
+    }
+    assert not [
+        r for r in rules.values() if r["security_group_id"] == "${aws_security_group.ingest.id}"
+    ]
+
+
+def test_instances_live_in_private_subnets_without_public_addresses(module, root) -> None:
+    ingest = module("ingest").one("resource", "aws_instance", "this").body
+    assert ingest["associate_public_ip_address"] is False
+    assert (
+        root.one("module", "", "ingest").body["subnet_id"]
+        == "${module.network.private_subnet_ids[0]}"
+    )
+    subnets = module("network").one("resource", "aws_subnet", "public").body
+    assert subnets["map_public_ip_on_launch"] is False
+
+
+def test_profiles_reach_one_store_only(module) -> None:
+    ingest = module("ingest").one("data", "aws_iam_policy_document", "ingest").body
+    statements = {s.get("sid"): s for s in sub_blocks(ingest, "statement")}
+    assert statements["ReadInfluxDbCredentials"]["actions"] == ["secretsmanager:GetSecretValue"]
+    assert statements["ReadInfluxDbCredentials"]["resources"] == ["${statement.value}"]
+    assert statements["WriteAirQualityTable"]["actions"] == [
+        "timestream:DescribeTable",
+        "timestream:WriteRecords",
+    ]
+    dynamic = {
+        next(iter(d["statement"]["content"])).get("sid"): d["statement"]["for_each"]
+        for d in ingest["dynamic"]
+    }
+    assert (
+        dynamic["ReadInfluxDbCredentials"] == "${local.influxdb ? [var.influxdb_secret_arn] : []}"
+    )
+    assert (
+        dynamic["WriteAirQualityTable"]
+        == "${local.liveanalytics ? [var.timestream_table_arn] : []}"
+    )
+
+
+def test_grafana_admin_password_is_generated_by_secrets_manager_and_kept_out_of_state(
+    module,
+) -> None:
+    secret = module("admin-secret")
+    generated = secret.one("ephemeral", "aws_secretsmanager_random_password", "admin").body
+    assert generated["password_length"] >= 20
+    version = secret.one("resource", "aws_secretsmanager_secret_version", "admin").body
+    assert "secret_string" not in version
+    assert (
+        version["secret_string_wo"]
+        == "${ephemeral.aws_secretsmanager_random_password.admin.random_password}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("relative", "old", "new", "rule", "expected"),
+    [
+        pytest.param(
+            "modules/dashboard/main.tf",
+            'http_tokens                 = "required"',
+            'http_tokens                 = "optional"',
+            security_rules.imds_problems,
+            "aws_launch_template.grafana: IMDSv2",
+            id="imdsv1-launch-template",
+        ),
+        pytest.param(
+            "modules/ingest/main.tf",
+            'http_tokens                 = "required"',
+            'http_tokens                 = "optional"',
+            security_rules.imds_problems,
+            "aws_instance.this: IMDSv2",
+            id="imdsv1-instance",
+        ),
+        pytest.param(
+            "modules/network/security_groups.tf",
+            "  referenced_security_group_id = aws_security_group.alb.id\n",
+            '  cidr_ipv4                    = "0.0.0.0/0"\n',
+            security_rules.open_ingress_problems,
+            "ingress rule grafana_from_alb admits addresses",
+            id="open-security-group",
+        ),
+        pytest.param(
+            "modules/ingest/main.tf",
+            'actions   = ["timestream:DescribeTable", "timestream:WriteRecords"]',
+            'actions   = ["timestream:*"]',
+            security_rules.iam_problems,
+            "wildcard write action timestream:*",
+            id="wildcard-write",
+        ),
+        pytest.param(
+            "modules/ingest/main.tf",
+            "    encrypted             = true",
+            "    encrypted             = false",
+            security_rules.encryption_problems,
+            "aws_instance.this: unencrypted volume",
+            id="unencrypted-volume",
+        ),
+    ],
+)
+def test_rule_fails_on_a_broken_copy(broken_copy, relative, old, new, rule, expected) -> None:
+    copy = broken_copy(relative, old, new)
+    problems = rule(hcl_config.load_tree(copy))
+    assert any(expected in p for p in problems), problems
