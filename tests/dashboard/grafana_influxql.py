@@ -35,11 +35,18 @@ def substitute_variables(query: str, variables: dict[str, str]) -> str:
 
 
 def format_interval(ms: int) -> str:
-    """Grafana's gtime.FormatInterval for whole units (what the panels get here)."""
-    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)):
-        if ms >= size and ms % size == 0:
+    """Grafana's gtime.FormatInterval: the largest unit that fits, truncated (90 s -> 1m)."""
+    for unit, size in (
+        ("y", 365 * 86_400_000),
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1000),
+        ("ms", 1),
+    ):
+        if ms >= size:
             return f"{ms // size}{unit}"
-    return f"{ms}ms"
+    return "1ms"
 
 
 def expand(
