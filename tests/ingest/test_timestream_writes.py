@@ -263,16 +263,14 @@ def test_several_batches_are_in_flight_at_once():
         return written(len(body["Records"]))
 
     answers = HttpAnswers(slow_success)
-    started = time.monotonic()
+    threads_before = threading.active_count()
     with answers.installed(client):
         result = sink.write_rows(readings(400))
-    elapsed = time.monotonic() - started
 
     assert result.written == 400
     assert answers.attempts == 4
-    assert answers.most_in_flight >= 2
-    assert elapsed < 4 * 0.2  # not one after the other
-    assert threading.active_count() < 10  # the pool is closed after the call
+    assert answers.most_in_flight >= 2  # not one after the other
+    assert threading.active_count() <= threads_before  # the pool is shut down after the call
 
 
 def test_client_uses_the_configured_retry_mode_timeouts_and_endpoint():
