@@ -1,0 +1,1 @@
+"""Load test of the Grafana dashboard: Locust users and shape, ASG monitor, report plot."""

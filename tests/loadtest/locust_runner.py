@@ -1,0 +1,64 @@
+"""Runs the dashboard load test headless in a subprocess, against loopback only.
+
+Locust monkey-patches the standard library with gevent when imported, so it is
+only ever imported in subprocesses, never in the pytest process.
+"""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).parent / "data"
+LOCUSTFILE = "locustfiles/dashboard_load.py"
+#: The test dashboard: two panels with queries (one in a collapsed row).
+TEST_DASHBOARD = DATA / "dashboard.json"
+TEST_DASHBOARD_UID = "aqi-air-quality"
+
+
+@dataclass(frozen=True)
+class LocustRun:
+    returncode: int
+    output: str
+    results: Path
+
+    def history(self) -> list[dict[str, str]]:
+        """Aggregated rows of the stats history CSV."""
+        with (self.results / "locust_stats_history.csv").open(newline="") as handle:
+            return [row for row in csv.DictReader(handle) if row["Name"] == "Aggregated"]
+
+
+def run_locust(url: str, results: Path, *args: str, timeout: float = 180) -> LocustRun:
+    """Runs the load test headless against ``url`` with the test dashboard."""
+    if not url.startswith("http://127.0.0.1:"):
+        raise ValueError(f"load tests only target loopback, not {url}")
+    results.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        LOCUSTFILE,
+        "--headless",
+        "--host",
+        url,
+        "--dashboard-file",
+        str(TEST_DASHBOARD),
+        "--dashboard-uid",
+        TEST_DASHBOARD_UID,
+        "--csv",
+        str(results / "locust"),
+        "--csv-full-history",
+        "--html",
+        str(results / "report.html"),
+        "--only-summary",
+        *args,
+    ]
+    proc = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    return LocustRun(proc.returncode, proc.stdout + proc.stderr, results)

@@ -1,0 +1,80 @@
+"""Panel queries are read from the dashboard JSON as a browser would send them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from locustfiles.panel_queries import (
+    DashboardError,
+    interpolate,
+    load_dashboard,
+    panel_queries,
+)
+from tests.loadtest.locust_runner import DATA, ROOT
+
+NOW_MS = 1_790_000_000_000
+DAY_MS = 86_400_000
+
+
+def test_one_request_per_panel_with_visible_targets_and_variables_filled():
+    dashboard = load_dashboard(DATA / "dashboard.json")
+    panels = panel_queries(dashboard, {"measure": "pm10", "location": "4242"}, NOW_MS)
+    assert [p.title for p in panels] == ["Measure over time", "Latest index"]  # text panel has none
+    series, latest = panels
+    assert [q["refId"] for q in series.body["queries"]] == ["A"]  # hidden target B is not sent
+    query = series.body["queries"][0]
+    assert query["query"] == (
+        'SELECT mean("pm10") FROM "air_quality" WHERE "location_id" = \'4242\' '
+        "AND $timeFilter GROUP BY time($__interval)"
+    )
+    # The datasource variable resolves to its current value; the row's nested panel is found.
+    assert query["datasource"] == {"type": "influxdb", "uid": "aqi-influxdb"}
+    assert "'4242'" in latest.body["queries"][0]["query"]
+    # Dashboard time range now-24h .. now, as epoch-ms strings; interval from maxDataPoints.
+    assert series.body["from"] == str(NOW_MS - DAY_MS)
+    assert series.body["to"] == str(NOW_MS)
+    assert query["maxDataPoints"] == 500
+    assert query["intervalMs"] == DAY_MS // 500 // 1000 * 1000
+
+
+def test_interpolation_keeps_grafana_macros_and_unknown_names():
+    text = "$a ${a} ${a:csv} [[a]] $ab $__interval $timeFilter"
+    assert interpolate({"q": [text]}, {"a": "X"}) == {"q": ["X X X X $ab $__interval $timeFilter"]}
+
+
+def test_missing_dashboard_is_a_clear_error(tmp_path: Path):
+    with pytest.raises(DashboardError, match=r"not found.*--dashboard-file"):
+        load_dashboard(tmp_path / "absent.json")
+    (tmp_path / "broken.json").write_text("{")
+    with pytest.raises(DashboardError, match="not valid JSON"):
+        load_dashboard(tmp_path / "broken.json")
+
+
+def test_unresolvable_datasource_is_an_error(tmp_path: Path):
+    dashboard = {"panels": [{"title": "x", "targets": [{"refId": "A", "datasource": "${ds}"}]}]}
+    with pytest.raises(DashboardError, match="no datasource uid"):
+        panel_queries(dashboard, {}, NOW_MS)
+
+
+def test_wrapped_dashboard_model_is_accepted(tmp_path: Path):
+    model = json.loads((DATA / "dashboard.json").read_text())
+    wrapped = tmp_path / "wrapped.json"
+    wrapped.write_text(json.dumps({"dashboard": model, "overwrite": True}))
+    assert load_dashboard(wrapped)["uid"] == "aqi-air-quality"
+
+
+def test_repository_dashboards_yield_queries():
+    files = sorted((ROOT / "dashboard").glob("*.json"))
+    if not files:
+        pytest.skip("no dashboard/*.json in this checkout yet")
+    for path in files:
+        dashboard = load_dashboard(path)
+        panels = panel_queries(dashboard, {"measure": "pm25", "location": "10000"}, NOW_MS)
+        assert panels, path
+        for panel in panels:
+            for query in panel.body["queries"]:
+                assert query["datasource"]["uid"].startswith("aqi-"), (path, panel.title)
+                assert "$measure" not in json.dumps(query), (path, panel.title)
