@@ -16,7 +16,7 @@ HCL_TOOLS := tools/hcl
 
 TEST_SETUP += terraform-tools
 
-.PHONY: terraform-tools terraform-check terraform-init plan apply destroy
+.PHONY: terraform-tools terraform-check terraform-docs terraform-init plan apply destroy
 
 terraform-tools: venv ## Install the offline Terraform checks (HCL parser, provider schemas, checkov)
 	@command -v npm >/dev/null || scripts/ensure-apt nodejs npm
@@ -57,3 +57,6 @@ apply: terraform-init ## Create or update the AWS stack (needs terraform and AWS
 
 destroy: terraform-init ## Delete the AWS stack (set alb_deletion_protection = false and apply first)
 	$(TERRAFORM) -chdir=$(TF_DIR) destroy -input=false -var-file=$(TF_VARS) $(TF_ARGS)
+
+terraform-docs: venv ## Regenerate the inputs/outputs tables of the READMEs under terraform/
+	$(PY) -m tests.terraform.readme_tables

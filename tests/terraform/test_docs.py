@@ -1,0 +1,45 @@
+"""The READMEs and the deployment guide match the code and the Makefile."""
+
+from __future__ import annotations
+
+import re
+
+from . import readme_tables
+from .conftest import REPO, TERRAFORM
+
+
+def test_every_module_readme_tables_match_the_code(tree) -> None:
+    stale = []
+    for path, module in tree.items():
+        text = (path / "README.md").read_text()
+        if readme_tables.render(text, module) != text or readme_tables.BEGIN not in text:
+            stale.append(path.relative_to(TERRAFORM).as_posix())
+    assert stale == [], "run `make terraform-docs`"
+
+
+def test_readme_check_notices_an_undocumented_variable(tree) -> None:
+    module = tree[TERRAFORM / "modules" / "store"]
+    text = (module.path / "README.md").read_text()
+    assert "`magnetic_retention_days`" in text
+    trimmed = (
+        "\n".join(line for line in text.splitlines() if "`magnetic_retention_days`" not in line)
+        + "\n"
+    )
+    assert readme_tables.render(trimmed, module) != trimmed
+
+
+def test_deployment_guide_uses_the_make_targets_that_exist() -> None:
+    guide = (REPO / "docs" / "terraform.md").read_text()
+    makefiles = (REPO / "Makefile").read_text() + (REPO / "mk" / "terraform.mk").read_text()
+    used = set(re.findall(r"`make ([a-z-]+)", guide))
+    assert {"ami", "plan", "apply", "destroy", "test"} <= used
+    defined = set(re.findall(r"^([a-z-]+):", makefiles, re.M)) | {"ami"}  # `make ami`: mk/images.mk
+    assert used <= defined
+    assert "terraform.tfvars.example" in guide and (TERRAFORM / "terraform.tfvars.example").exists()
+
+
+def test_guide_names_every_root_variable_it_tells_users_to_set(root) -> None:
+    guide = (REPO / "docs" / "terraform.md").read_text()
+    mentioned = set(re.findall(r"`([a-z_]+) = ", guide))
+    assert mentioned, "the guide shows no variable settings"
+    assert mentioned <= set(root.variables)
