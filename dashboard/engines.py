@@ -48,7 +48,13 @@ class Engine:
         return {"refId": "A", "datasource": self.datasource, "rawQuery": query}
 
     def variable_query(self, query: str) -> Any:
-        """The ``query`` of a query variable (both plugins take the raw text)."""
+        """The ``query`` of a query variable, in the form each datasource saves it.
+
+        Grafana's InfluxDB datasource keeps an object (its variable editor's query);
+        the Timestream plugin's ``metricFindQuery`` takes the raw text.
+        """
+        if self.datasource_type == INFLUXDB_TYPE:
+            return {"refId": "InfluxVariableQueryEditor-VariableQuery", "query": query}
         return query
 
 

@@ -39,7 +39,7 @@ def influx_queries(board: dict[str, Any]) -> dict[str, str]:
             found[panel["title"]] = target["query"]
     for variable in board["templating"]["list"]:
         if variable["type"] == "query":
-            found[f"variable:{variable['name']}"] = variable["query"]
+            found[f"variable:{variable['name']}"] = variable["query"]["query"]
     return found
 
 
