@@ -40,7 +40,8 @@ def record(
             "sensor_type": {"id": 14, "name": sensor_type, "manufacturer": "Nova Fitness"},
         },
         "sensordatavalues": [
-            {"id": i, "value": v, "value_type": k} for i, (k, v) in enumerate((values or {}).items())
+            {"id": i, "value": v, "value_type": k}
+            for i, (k, v) in enumerate((values or {}).items())
         ],
     }
 
@@ -55,7 +56,11 @@ def pm(pm25: str | None, pm10: str | None) -> dict[str, str]:
     return values
 
 
-def write(folder: Path, daily: list[dict[str, Any]] | None = None, five_minutes: list[dict[str, Any]] | None = None) -> Path:
+def write(
+    folder: Path,
+    daily: list[dict[str, Any]] | None = None,
+    five_minutes: list[dict[str, Any]] | None = None,
+) -> Path:
     """Writes data.24h.json and/or data.json into folder, as the service names them."""
     folder.mkdir(parents=True, exist_ok=True)
     if daily is not None:

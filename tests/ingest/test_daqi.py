@@ -89,14 +89,22 @@ def test_overall_and_band():
     assert daqi.overall(None, 4) == 4
     assert daqi.overall(None, None) is None
     assert [daqi.band_for(i) for i in (1, 3, 4, 6, 7, 9, 10)] == [
-        "Low", "Low", "Moderate", "Moderate", "High", "High", "Very High",
+        "Low",
+        "Low",
+        "Moderate",
+        "Moderate",
+        "High",
+        "High",
+        "Very High",
     ]
 
 
 def test_spark_expressions_agree_with_the_rule(spark):
     """The Spark columns give the same index as the Python rule on every case and edge."""
     values = [c[0] for c in CASES] + [e[0] for e in EDGES]
-    frame = spark.createDataFrame([(v,) for v in values], StructType([StructField("v", StringType())]))
+    frame = spark.createDataFrame(
+        [(v,) for v in values], StructType([StructField("v", StringType())])
+    )
     number = transform._number(F.col("v"))
     rows = frame.select(
         "v",
@@ -111,7 +119,10 @@ def test_spark_expressions_agree_with_the_rule(spark):
 
 def test_spark_band_names(spark):
     frame = spark.range(0, 12).withColumn("i", F.when(F.col("id") > 0, F.col("id")))
-    got = {r["i"]: r["b"] for r in frame.select("i", transform.band_column(F.col("i")).alias("b")).collect()}
+    got = {
+        r["i"]: r["b"]
+        for r in frame.select("i", transform.band_column(F.col("i")).alias("b")).collect()
+    }
     for index in range(1, 11):
         assert got[index] == daqi.band_for(index)
     assert got[None] is None

@@ -15,7 +15,19 @@ SAMPLE = Path(__file__).resolve().parents[2] / "ingest" / "sample"
 
 
 def run_once(source, db, state, *extra):
-    return cli.main(["run", "--once", "--source", str(source), "--sink", f"sqlite:///{db}", "--state-dir", str(state), *extra])
+    return cli.main(
+        [
+            "run",
+            "--once",
+            "--source",
+            str(source),
+            "--sink",
+            f"sqlite:///{db}",
+            "--state-dir",
+            str(state),
+            *extra,
+        ]
+    )
 
 
 def rows(db, query="SELECT * FROM air_quality"):
@@ -29,12 +41,21 @@ def expected_indices(feed_path):
     expected = {}
     for item in json.loads(feed_path.read_text()):
         sensor = item["sensor"]["id"]
-        if not isinstance(sensor, int) or not item["location"]["id"] or item["timestamp"] != STAMP_SAMPLE:
+        if (
+            not isinstance(sensor, int)
+            or not item["location"]["id"]
+            or item["timestamp"] != STAMP_SAMPLE
+        ):
             continue
         values = {v["value_type"]: v["value"] for v in item["sensordatavalues"]}
         pm25 = daqi.index_for(values.get("P2"), daqi.PM25_UPPER)
         pm10 = daqi.index_for(values.get("P1"), daqi.PM10_UPPER)
-        expected[sensor] = (pm25, pm10, daqi.overall(pm25, pm10), daqi.band_for(daqi.overall(pm25, pm10)))
+        expected[sensor] = (
+            pm25,
+            pm10,
+            daqi.overall(pm25, pm10),
+            daqi.band_for(daqi.overall(pm25, pm10)),
+        )
     return expected
 
 
@@ -50,7 +71,12 @@ def test_sample_gives_the_rule_for_every_sensor_and_a_second_run_adds_nothing(tm
     assert set(daily) == set(expected) and len(daily) == 200
     for sensor, (pm25, pm10, aqi, band) in expected.items():
         got = daily[sensor]
-        assert (got["aqi_pm25"], got["aqi_pm10"], got["aqi"], got["band"]) == (pm25, pm10, aqi, band), sensor
+        assert (got["aqi_pm25"], got["aqi_pm10"], got["aqi"], got["band"]) == (
+            pm25,
+            pm10,
+            aqi,
+            band,
+        ), sensor
     assert all(r["aqi"] is None for r in stored if r["window"] == "5m")
     assert {r["time"] for r in stored} == {"2026-11-27T12:00:00Z"}
     summary = capsys.readouterr().out
@@ -58,10 +84,18 @@ def test_sample_gives_the_rule_for_every_sensor_and_a_second_run_adds_nothing(tm
 
     assert run_once(SAMPLE, db, state) == 0
     assert len(rows(db)) == len(stored) == 400
-    quarantine = [json.loads(line) for f in (state / "quarantine").glob("*.jsonl") for line in f.read_text().splitlines()]
-    assert len(quarantine) == 6  # three unusable records in each feed, quarantined once (by the first run)
+    quarantine = [
+        json.loads(line)
+        for f in (state / "quarantine").glob("*.jsonl")
+        for line in f.read_text().splitlines()
+    ]
+    assert (
+        len(quarantine) == 6
+    )  # three unusable records in each feed, quarantined once (by the first run)
     assert {q["reason"] for q in quarantine} == {
-        "missing or non-numeric sensor id", "missing or non-numeric location id", "missing or unparseable timestamp",
+        "missing or non-numeric sensor id",
+        "missing or non-numeric location id",
+        "missing or unparseable timestamp",
     }
 
 
@@ -82,25 +116,46 @@ def test_newer_readings_are_added_and_older_ones_skipped(tmp_path):
     feed = tmp_path / "feed"
     write(feed, daily=[record(1, pm("10", "10"), timestamp="2026-11-27 12:00:00")])
     assert run_once(feed, db, state) == 0
-    write(feed, daily=[
-        record(1, pm("30", "10"), timestamp="2026-11-27 12:05:00"),
-        record(2, pm("5", "5"), timestamp="2026-11-27 11:00:00"),
-    ])
+    write(
+        feed,
+        daily=[
+            record(1, pm("30", "10"), timestamp="2026-11-27 12:05:00"),
+            record(2, pm("5", "5"), timestamp="2026-11-27 11:00:00"),
+        ],
+    )
     assert run_once(feed, db, state) == 0
-    write(feed, daily=[record(1, pm("99", "99"), timestamp="2026-11-27 11:59:00")])  # older than stored
+    write(
+        feed, daily=[record(1, pm("99", "99"), timestamp="2026-11-27 11:59:00")]
+    )  # older than stored
     assert run_once(feed, db, state) == 0
-    got = [(r["sensor_id"], r["time"], r["aqi"]) for r in rows(db, "SELECT * FROM air_quality ORDER BY sensor_id, time")]
-    assert got == [(1, "2026-11-27T12:00:00Z", 1), (1, "2026-11-27T12:05:00Z", 3), (2, "2026-11-27T11:00:00Z", 1)]
+    got = [
+        (r["sensor_id"], r["time"], r["aqi"])
+        for r in rows(db, "SELECT * FROM air_quality ORDER BY sensor_id, time")
+    ]
+    assert got == [
+        (1, "2026-11-27T12:00:00Z", 1),
+        (1, "2026-11-27T12:05:00Z", 3),
+        (2, "2026-11-27T11:00:00Z", 1),
+    ]
 
 
 def test_duplicated_sensors_and_absurd_values(tmp_path):
     db, state = tmp_path / "aq.db", tmp_path / "state"
     same = record(1, pm("10", "10"))
-    write(tmp_path / "feed", daily=[same, same, record(2, pm("1e12", "-1")), record(3, pm("5", "5"), latitude="999")])
+    write(
+        tmp_path / "feed",
+        daily=[same, same, record(2, pm("1e12", "-1")), record(3, pm("5", "5"), latitude="999")],
+    )
     assert run_once(tmp_path / "feed", db, state) == 0
     got = {r["sensor_id"]: r for r in rows(db)}
     assert sorted(got) == [1, 2, 3]
-    assert (got[2]["pm25"], got[2]["aqi_pm25"], got[2]["pm10"], got[2]["aqi_pm10"], got[2]["aqi"]) == (1e12, 10, -1.0, None, 10)
+    assert (
+        got[2]["pm25"],
+        got[2]["aqi_pm25"],
+        got[2]["pm10"],
+        got[2]["aqi_pm10"],
+        got[2]["aqi"],
+    ) == (1e12, 10, -1.0, None, 10)
     assert got[3]["latitude"] is None
 
 

@@ -12,7 +12,10 @@ from tests.ingest.feeds import pm, record, write
 
 def readings_of(spark, folder, window="24h", name="data.24h.json"):
     raw = transform.read_feed(spark, str(folder / name), window)
-    return {(r["sensor_id"], r["reason"]): r for r in transform.with_index(transform.to_readings(raw)).collect()}
+    return {
+        (r["sensor_id"], r["reason"]): r
+        for r in transform.with_index(transform.to_readings(raw)).collect()
+    }
 
 
 def test_p1_is_pm10_and_p2_is_pm25(spark, tmp_path):
@@ -31,15 +34,42 @@ def test_five_minute_rows_carry_measures_without_an_index(spark, tmp_path):
 
 def test_every_field_of_the_model(spark, tmp_path):
     values = {
-        "P0": "1.5", "P1": "20.1", "P2": "10.2", "P4": "11.0", "temperature": "-4.25",
-        "humidity": "81.3", "pressure": "101325.00", "pressure_at_sealevel": "102000.5",
-        "noise_LAeq": "55.2", "noise_LA_min": "40.0", "noise_LA_max": "70.9",
-        "counts_per_minute": "33", "weird": "abc",
+        "P0": "1.5",
+        "P1": "20.1",
+        "P2": "10.2",
+        "P4": "11.0",
+        "temperature": "-4.25",
+        "humidity": "81.3",
+        "pressure": "101325.00",
+        "pressure_at_sealevel": "102000.5",
+        "noise_LAeq": "55.2",
+        "noise_LA_min": "40.0",
+        "noise_LA_max": "70.9",
+        "counts_per_minute": "33",
+        "weird": "abc",
     }
-    write(tmp_path, daily=[record(7, values, location_id=70, country="DE", latitude="52.1", longitude="13.4", sensor_type="SPS30")])
+    write(
+        tmp_path,
+        daily=[
+            record(
+                7,
+                values,
+                location_id=70,
+                country="DE",
+                latitude="52.1",
+                longitude="13.4",
+                sensor_type="SPS30",
+            )
+        ],
+    )
     row = readings_of(spark, tmp_path)[(7, None)]
     assert row["location_id"] == 70 and row["country"] == "DE" and row["sensor_type"] == "SPS30"
-    assert (row["latitude"], row["longitude"], row["altitude"], row["indoor"]) == (52.1, 13.4, 20.0, 0)
+    assert (row["latitude"], row["longitude"], row["altitude"], row["indoor"]) == (
+        52.1,
+        13.4,
+        20.0,
+        0,
+    )
     assert (row["pm1"], row["pm4"], row["temperature"], row["humidity"]) == (1.5, 11.0, -4.25, 81.3)
     assert (row["pressure"], row["pressure_at_sealevel"]) == (101325.0, 102000.5)
     assert (row["noise_laeq"], row["noise_la_min"], row["noise_la_max"]) == (55.2, 40.0, 70.9)
@@ -67,11 +97,14 @@ def test_unusable_records_get_a_reason_and_keep_their_content(spark, tmp_path, b
 
 
 def test_bad_values_are_nulled_counted_and_get_no_index(spark, tmp_path):
-    write(tmp_path, daily=[
-        record(1, pm(pm25="NaN", pm10="-3")),
-        record(2, pm(pm25="", pm10="Infinity")),
-        record(3, pm(pm25="1e400", pm10="twelve")),
-    ])
+    write(
+        tmp_path,
+        daily=[
+            record(1, pm(pm25="NaN", pm10="-3")),
+            record(2, pm(pm25="", pm10="Infinity")),
+            record(3, pm(pm25="1e400", pm10="twelve")),
+        ],
+    )
     rows = readings_of(spark, tmp_path)
     assert rows[(1, None)]["pm25"] is None and rows[(1, None)]["pm10"] == -3.0
     assert [rows[(i, None)]["aqi"] for i in (1, 2, 3)] == [None, None, None]
@@ -84,7 +117,9 @@ def test_out_of_range_coordinates_are_dropped(spark, tmp_path):
     assert (row["latitude"], row["longitude"]) == (None, None)
 
 
-@pytest.mark.parametrize("content", ['[{"id": 1, "timestamp": "2026-', "<html><body>502 Bad Gateway</body></html>"])
+@pytest.mark.parametrize(
+    "content", ['[{"id": 1, "timestamp": "2026-', "<html><body>502 Bad Gateway</body></html>"]
+)
 def test_a_broken_file_is_one_quarantined_record(spark, tmp_path, content):
     (tmp_path / "data.24h.json").write_text(content)
     raw = transform.read_feed(spark, str(tmp_path / "data.24h.json"), "24h").cache()
