@@ -368,7 +368,10 @@ def panels(engine: Engine) -> list[Json]:
 
 
 def variables(engine: Engine) -> list[Json]:
-    """``measure`` (fixed list) and ``location`` (the locations in the store, searchable)."""
+    """``measure`` (fixed list) and ``location`` (the locations in the store, searchable).
+
+    Both go into the query text, so neither takes a value outside its list.
+    """
     first = MEASURE_CHOICES[0]
     return [
         {
@@ -381,6 +384,7 @@ def variables(engine: Engine) -> list[Json]:
             "options": [{"selected": m == first, "text": m, "value": m} for m in MEASURE_CHOICES],
             "multi": False,
             "includeAll": False,
+            "allowCustomValue": False,
             "hide": 0,
         },
         {
@@ -396,6 +400,7 @@ def variables(engine: Engine) -> list[Json]:
             "regex": "",
             "multi": False,
             "includeAll": False,
+            "allowCustomValue": False,
             "current": {},
             "options": [],
             "hide": 0,

@@ -117,6 +117,8 @@ def test_variables(board):
     assert measure["query"].split(",") == MEASURES
     assert location["type"] == "query" and location["query"]
     assert not location["multi"] and not location["includeAll"]  # queries quote one value
+    for variable in (measure, location):  # values go into query text: only listed ones
+        assert variable["allowCustomValue"] is False, variable["name"]
     assert location["refresh"] == 2  # refreshed with the time range
 
 
