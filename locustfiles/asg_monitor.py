@@ -63,7 +63,7 @@ MEMORY_METRIC = Metric("CWAgent", "mem_used_percent")
 
 def aws_config() -> Config:
     """Client config: standard retry mode (backoff on throttling and transient errors)."""
-    return Config(retries={"mode": "standard", "max_attempts": 10})
+    return Config(retries={"mode": "standard", "total_max_attempts": 10})
 
 
 class AsgMonitor:
@@ -226,8 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.info("signal %d: stopping after this poll", signum)
         stop.set()
 
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     monitor = AsgMonitor(
         args.group,
         session=boto3.session.Session(region_name=args.region),
@@ -238,6 +237,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MonitorError as err:
         logger.error("%s", err)
         return 2
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     logger.info("%d polls written to %s", polls, args.out)
     return 0
 
