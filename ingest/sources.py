@@ -114,14 +114,22 @@ class HttpSource:
     """
 
     def __init__(
-        self, base_url: str, windows: Sequence[str], spool_dir: Path, max_pending: int = 120
+        self,
+        base_url: str,
+        windows: Sequence[str],
+        spool_dir: Path,
+        *,
+        max_pending: int = 120,
+        timeout: tuple[float, float] = TIMEOUT,
+        backoff: float = 1.0,
     ) -> None:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.windows = tuple(windows)
         self.spool_dir = spool_dir
         self.max_pending = max_pending
+        self.timeout = timeout
         self.validators_path = spool_dir / "validators.json"
-        self.session = retrying_session()
+        self.session = retrying_session(backoff=backoff)
         self._validators: dict[str, dict[str, str]] = self._load_validators()
         self._handed_out: list[Path] = []
 
@@ -167,7 +175,7 @@ class HttpSource:
     def _download(self, window: str, url: str) -> bool:
         """Downloads a changed feed into the spool; False when the server says it has not changed."""
         with self.session.get(
-            url, headers=self._conditional_headers(window), timeout=TIMEOUT, stream=True
+            url, headers=self._conditional_headers(window), timeout=self.timeout, stream=True
         ) as response:
             if response.status_code == 304:
                 return False

@@ -1,0 +1,171 @@
+"""The HTTP source against a feed server on loopback: conditional GETs, retries, bad answers."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ingest.cycle import Ingestor
+from ingest.http import USER_AGENT
+from ingest.sinks.base import WriteResult
+from ingest.sinks.sqlite import SqliteSink
+from ingest.sources import HttpSource
+from tests.ingest.feeds import pm, record
+
+FEED = json.dumps([record(1, pm("40", "20")), record(2, pm("5", "5"))]).encode()
+
+# An answer: (status, headers, body, delay seconds)
+Answer = tuple[int, dict[str, str], bytes, float]
+
+
+class FeedServer:
+    """Serves scripted answers per path and records the requests it got."""
+
+    def __init__(self) -> None:
+        self.script: dict[str, list[Answer]] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests.append((self.path, dict(self.headers)))
+                answers = server.script.get(self.path) or [(404, {}, b"", 0.0)]
+                status, headers, body, delay = answers.pop(0) if len(answers) > 1 else answers[0]
+                time.sleep(delay)
+                self.send_response(status)
+                for key, value in {"Content-Type": "application/json", **headers}.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/static/v2/"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    feed_server = FeedServer()
+    yield feed_server
+    feed_server.stop()
+
+
+def source(server, tmp_path, windows=("24h",), **options):
+    return HttpSource(
+        server.url, windows, tmp_path / "spool", backoff=0.01, timeout=(2.0, 1.0), **options
+    )
+
+
+def test_conditional_get_and_spool_until_commit(server, tmp_path):
+    server.script["/static/v2/data.24h.json"] = [
+        (200, {"ETag": '"v1"', "Last-Modified": "Fri, 27 Nov 2026 12:00:00 GMT"}, FEED, 0.0)
+    ]
+    feeds = source(server, tmp_path)
+    first = feeds.fetch()
+    assert [f.window for f in first.feeds] == ["24h"] and first.feeds[0].path.read_bytes() == FEED
+    assert server.requests[0][1]["User-Agent"] == USER_AGENT
+    assert "If-None-Match" not in server.requests[0][1]
+
+    server.script["/static/v2/data.24h.json"] = [(304, {}, b"", 0.0)]
+    second = feeds.fetch()
+    assert second.not_modified == ["24h"]
+    assert server.requests[1][1]["If-None-Match"] == '"v1"'
+    assert server.requests[1][1]["If-Modified-Since"] == "Fri, 27 Nov 2026 12:00:00 GMT"
+    # Not stored yet: the spooled feed is handed out again.
+    assert [f.path for f in second.feeds] == [first.feeds[0].path]
+    feeds.commit()
+    assert not first.feeds[0].path.exists()
+    assert source(server, tmp_path).fetch().feeds == []  # validators survive a restart: 304 again
+    assert server.requests[-1][1]["If-None-Match"] == '"v1"'
+
+
+def test_server_errors_are_retried_until_success(server, tmp_path):
+    server.script["/static/v2/data.json"] = [
+        (503, {}, b"busy", 0.0),
+        (502, {}, b"", 0.0),
+        (200, {}, FEED, 0.0),
+    ]
+    fetched = source(server, tmp_path, windows=("5m",)).fetch()
+    assert not fetched.errors and len(fetched.feeds) == 1
+    assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ((500, {}, b"", 0.0), "HTTP 500"),
+        (
+            (200, {"Content-Type": "text/html; charset=utf-8"}, b"<html>maintenance</html>", 0.0),
+            "got text/html, not JSON",
+        ),
+        ((200, {}, FEED, 3.0), "ReadTimeout"),
+        ((404, {}, b"", 0.0), "HTTP 404"),
+    ],
+)
+def test_failures_become_errors_of_the_cycle(server, tmp_path, answer, message):
+    server.script["/static/v2/data.24h.json"] = [answer]
+    fetched = source(server, tmp_path).fetch()
+    assert fetched.feeds == [] and len(fetched.errors) == 1
+    assert message in fetched.errors[0] and fetched.errors[0].startswith(server.url)
+
+
+def test_an_unreachable_host_is_an_error_not_a_crash(tmp_path):
+    from tests.conftest import free_port
+
+    feeds = HttpSource(f"http://127.0.0.1:{free_port()}/", ("24h",), tmp_path, backoff=0.01)
+    fetched = feeds.fetch()
+    assert fetched.feeds == [] and "ConnectionError" in fetched.errors[0]
+
+
+def test_the_pending_spool_is_bounded(server, tmp_path):
+    server.script["/static/v2/data.24h.json"] = [(200, {}, FEED, 0.0)]
+    feeds = source(server, tmp_path, max_pending=2)
+    for _ in range(3):
+        fetched = feeds.fetch()
+    assert len(fetched.feeds) == 2 and len(list((tmp_path / "spool" / "24h").glob("*.json"))) == 2
+
+
+class FlakySink(SqliteSink):
+    """The embedded store, failing its first write as a store outage would."""
+
+    failures = 1
+
+    def write_rows(self, rows: Callable) -> WriteResult:
+        if self.failures:
+            self.failures -= 1
+            list(rows)
+            return WriteResult(failed=["store unavailable"])
+        return super().write_rows(rows)
+
+
+def test_a_store_outage_keeps_the_feed_for_the_next_cycle(server, spark, tmp_path):
+    server.script["/static/v2/data.24h.json"] = [
+        (200, {"ETag": '"a"'}, FEED, 0.0),
+        (304, {}, b"", 0.0),
+    ]
+    sink = FlakySink(tmp_path / "aq.db")
+    sink.check()
+    ingestor = Ingestor(spark, source(server, tmp_path), sink, tmp_path / "state")
+    first = ingestor.run_cycle()
+    assert (first.new, first.written, first.failed) == (2, 0, ["store unavailable"])
+    second = ingestor.run_cycle()  # the server now says 304: the spooled copy is used
+    assert (second.not_modified, second.new, second.written, second.failed) == (1, 2, 2, [])
+    assert len(sink.restore_watermarks()) == 2
+    assert ingestor.run_cycle().new == 0
