@@ -1,0 +1,162 @@
+"""Builds the ingest and Grafana AMIs with Packer: ``make ami``.
+
+Drives Packer through python-packer (init, validate, build, for each image in
+turn). python-packer 0.1.2 predates HCL2: it has no ``init``, its ``validate``
+hides failures, and its ``build`` adds ``-parallel=true`` (a flag Packer no
+longer has) unless told not to; ``HclPacker`` fills those gaps and nothing more.
+
+Usage: build_amis.py --region REGION [--images ingest,grafana] [--var-file FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import packer  # python-packer
+
+REPO = Path(__file__).resolve().parents[2]
+IMAGES = ("ingest", "grafana")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import build_wheelhouse  # noqa: E402 - the sibling script, importable once its folder is on the path
+
+
+class HclPacker(packer.Packer):  # type: ignore[misc]
+    """python-packer's client, completed for HCL2 templates."""
+
+    def init(self) -> Any:
+        """``packer init TEMPLATE``: installs the plugins the template requires."""
+        self.packer_cmd = self.packer.init
+        self._add_opt(self.packerfile)
+        return self.packer_cmd()
+
+    def validate(self, syntax_only: bool = False) -> Any:
+        """``packer validate``; raises on an invalid template (the base class swallows it)."""
+        self.packer_cmd = self.packer.validate
+        self._add_opt("-syntax-only" if syntax_only else None)
+        self._append_base_arguments()
+        self._add_opt(self.packerfile)
+        return self.packer_cmd()
+
+    def build(
+        self,
+        parallel: bool = False,
+        debug: bool = False,
+        force: bool = False,
+        machine_readable: bool = False,
+    ) -> Any:
+        """``packer build`` without python-packer's obsolete ``-parallel=true``."""
+        return super().build(
+            parallel=parallel, debug=debug, force=force, machine_readable=machine_readable
+        )
+
+
+def project_version() -> str:
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    return str(pyproject["project"]["version"])
+
+
+def git_commit(allow_dirty: bool) -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(REPO), *args], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    if git("status", "--porcelain", "--untracked-files=no") and not allow_dirty:
+        raise SystemExit(
+            "the working tree has uncommitted changes: the GitCommit tag would not describe "
+            "the image (commit first, or pass --allow-dirty)"
+        )
+    return git("rev-parse", "HEAD")
+
+
+def echo(line: str) -> None:
+    print(line, end="" if line.endswith("\n") else "\n", flush=True)
+
+
+def packer_client(
+    image: str,
+    variables: Mapping[str, str],
+    var_file: str | None,
+    executable: str,
+) -> HclPacker:
+    template = REPO / "packer" / f"{image}.pkr.hcl"
+    return HclPacker(
+        str(template),
+        vars=dict(variables),
+        var_file=var_file,
+        exec_path=executable,
+        out_iter=echo,
+        err_iter=echo,
+    )
+
+
+def build_image(
+    image: str, variables: Mapping[str, str], var_file: str | None, executable: str
+) -> None:
+    """init, validate and build one image, printing Packer's output as it goes."""
+    for step in ("init", "validate", "build"):
+        print(f"==> {image}: packer {step}", flush=True)
+        client = packer_client(image, variables, var_file, executable)
+        getattr(client, step)()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--region", default=os.environ.get("AWS_REGION"))
+    parser.add_argument("--images", default=",".join(IMAGES))
+    parser.add_argument("--var-file", help="a .pkrvars.hcl file with more variables")
+    parser.add_argument("--instance-type", help="t4g build instance type")
+    parser.add_argument("--kms-key-id", help="KMS key encrypting the volumes and images")
+    parser.add_argument("--subnet-id", help="subnet of the build instance")
+    parser.add_argument("--packer", default="packer", help="Packer executable")
+    parser.add_argument("--allow-dirty", action="store_true")
+    parser.add_argument(
+        "--skip-wheelhouse", action="store_true", help="reuse build/wheelhouse/arm64"
+    )
+    args = parser.parse_args(argv)
+    if not args.region:
+        parser.error("--region (or AWS_REGION) is required")
+    images = [name for name in args.images.split(",") if name]
+    unknown = sorted(set(images) - set(IMAGES))
+    if unknown:
+        parser.error(f"unknown image(s): {', '.join(unknown)}")
+    if shutil.which(args.packer) is None:
+        raise SystemExit(
+            f"{args.packer!r} not found: install Packer >= 1.10 (https://developer.hashicorp.com/"
+            "packer/install) and the AWS credentials of the target account"
+        )
+    variables = {
+        "region": args.region,
+        "version": project_version(),
+        "git_commit": git_commit(args.allow_dirty),
+    }
+    for name in ("instance_type", "kms_key_id", "subnet_id"):
+        if getattr(args, name):
+            variables[name] = getattr(args, name)
+    if "ingest" in images:
+        wheelhouse = REPO / "build" / "wheelhouse" / "arm64"
+        if not args.skip_wheelhouse:
+            build_wheelhouse.build("arm64", wheelhouse)
+        variables_ingest = {**variables, "wheelhouse": str(wheelhouse)}
+    for image in images:
+        build_image(
+            image,
+            variables_ingest if image == "ingest" else variables,
+            args.var_file,
+            args.packer,
+        )
+    print(f"manifest: {REPO / 'build' / 'packer' / 'manifest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Where the image suites run: the hosts of the local bake rehearsal.
+
+The suites (test_base_image.py, test_ingest_image.py, test_grafana_image.py)
+are plain testinfra modules. ``pytest --hosts=...`` (the Packer build) replaces
+these defaults; without it they run against the rehearsal's root folders
+(chroot) and, for the ingest image, against the booted rehearsal system.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+ARCH = os.environ.get("AQI_BAKE_ARCH", "amd64")
+BAKE = REPO / "build" / "bake" / ARCH
+BOOTED_HOST = "aqi-ingest-booted"
+BOOTED_INVENTORY = Path(__file__).resolve().with_name("booted-inventory.yml")
+
+
+def rootfs(image: str) -> Path:
+    """The rehearsal's root folder of one image."""
+    return BAKE / image / "rootfs"
+
+
+def chroot_host(image: str) -> str:
+    return f"chroot://{rootfs(image)}"
+
+
+def booted_host() -> str:
+    return f"ansible://{BOOTED_HOST}?ansible_inventory={BOOTED_INVENTORY}&force_ansible=true"
+
+
+def is_booted(host_id: str) -> bool:
+    return BOOTED_HOST in host_id
+
+
+def is_rehearsal(host_id: str) -> bool:
+    return str(BAKE) in host_id or BOOTED_HOST in host_id

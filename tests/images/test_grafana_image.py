@@ -1,0 +1,112 @@
+"""The Grafana image (testinfra suite): configuration, provisioning, first-boot setup.
+
+Runs against the rehearsal's root folder by default, or the Packer build instance
+with ``--hosts``. The rehearsal cannot reach Grafana's apt repository nor the
+plugin catalogue, so the package and plugin checks run on the Packer build only.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+
+import image_hosts
+import pytest
+
+testinfra_hosts = [image_hosts.chroot_host("grafana")]
+
+SETUP_UNIT = "/etc/systemd/system/aqi-grafana-setup.service"
+DROP_IN = "/etc/systemd/system/grafana-server.service.d/10-aqi.conf"
+PINNED_GRAFANA = "12.3.0"
+
+
+def ini(host, path: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    with host.sudo():
+        parser.read_string(host.file(path).content_string)
+    return parser
+
+
+def test_grafana_does_not_phone_home(host):
+    config = ini(host, "/etc/grafana/grafana.ini")
+    for option in ("reporting_enabled", "check_for_updates", "check_for_plugin_updates"):
+        assert config.get("analytics", option) == "false", option
+    assert config.get("news", "news_feed_enabled") == "false"
+    assert config.get("snapshots", "external_enabled") == "false"
+
+
+def test_no_admin_password_is_baked(host):
+    config = ini(host, "/etc/grafana/grafana.ini")
+    assert not config.has_option("security", "admin_password")
+    assert config.get("users", "allow_sign_up") == "false"
+    settings = host.file("/etc/grafana/grafana.ini")
+    assert (settings.user, settings.group, settings.mode) == ("root", "grafana", 0o640)
+    with host.sudo():
+        found = host.run("grep -rIl 'admin_password\\s*=\\s*admin' /etc/grafana /usr/share/aqi-grafana")
+    assert found.stdout.strip() == ""
+
+
+def test_anonymous_viewers_are_off_unless_deployment_enables_them(host):
+    config = ini(host, "/etc/grafana/grafana.ini")
+    assert config.get("auth.anonymous", "enabled") == "false"
+    assert config.get("auth.anonymous", "org_role") == "Viewer"
+    assert config.get("server", "http_port") == "3000"
+
+
+def test_dashboard_provider_and_both_engines_are_installed(host):
+    assert host.file("/etc/grafana/provisioning/dashboards/air-quality.yaml").is_file
+    for name in ("influxdb.yaml", "timestream.yaml"):
+        assert host.file(f"/usr/share/aqi-grafana/datasources/{name}").is_file
+    for name in ("air-quality-influxdb.json", "air-quality-timestream.json"):
+        dashboard = json.loads(host.file(f"/usr/share/aqi-grafana/dashboards/{name}").content_string)
+        assert dashboard["panels"], name
+    # Nothing is enabled before the first boot chooses the engine.
+    assert host.file("/etc/grafana/provisioning/datasources").listdir() == []
+    assert host.file("/var/lib/grafana/dashboards").listdir() == []
+
+
+def test_first_boot_setup_runs_on_the_image_python(host):
+    program = host.file("/usr/local/sbin/aqi-grafana-setup")
+    assert (program.user, program.mode) == ("root", 0o755)
+    # Without deploy.env settings it refuses to run (exit 2): Grafana then never
+    # starts with a default password.
+    result = host.run("env -i /usr/local/sbin/aqi-grafana-setup")
+    assert result.rc == 2, result.stderr
+    assert "AQI_STORE_ENGINE" in result.stderr
+
+
+def test_grafana_starts_only_after_the_first_boot_setup(host):
+    setup = ini(host, SETUP_UNIT)
+    assert setup.get("Unit", "Before") == "grafana-server.service"
+    assert setup.get("Service", "Type") == "oneshot"
+    assert setup.get("Service", "EnvironmentFile") == "/etc/aqi-grafana/deploy.env"
+    assert setup.get("Service", "RuntimeDirectoryMode") == "0700"
+    assert host.service("aqi-grafana-setup").is_enabled
+    drop_in = ini(host, DROP_IN)
+    assert drop_in.get("Unit", "Requires") == "aqi-grafana-setup.service"
+    assert drop_in.get("Unit", "After") == "aqi-grafana-setup.service"
+    assert drop_in.get("Service", "EnvironmentFile") == "/run/aqi-grafana/grafana.env"
+
+
+def test_no_deployment_settings_are_baked(host):
+    assert not host.file("/etc/aqi-grafana/deploy.env").exists
+    assert not host.file("/run/aqi-grafana/grafana.env").exists
+
+
+def test_grafana_oss_is_pinned_held_and_enabled(host, rehearsal):
+    if rehearsal:
+        pytest.skip("Grafana's apt repository is not reachable in the rehearsal")
+    package = host.package("grafana")
+    assert package.is_installed
+    assert package.version == PINNED_GRAFANA
+    assert "hold" in host.check_output("dpkg --get-selections grafana")
+    assert host.service("grafana-server").is_enabled
+
+
+def test_timestream_plugin_is_installed(host, rehearsal):
+    if rehearsal:
+        pytest.skip("the plugin catalogue is not reachable in the rehearsal")
+    plugin = json.loads(
+        host.file("/var/lib/grafana/plugins/grafana-timestream-datasource/plugin.json").content_string
+    )
+    assert plugin["id"] == "grafana-timestream-datasource"
