@@ -41,7 +41,7 @@ class LoadedStore:
         return list(self.server.query(q, self.database, epoch="s"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def loaded_store(spark, influxdb, tmp_path_factory: pytest.TempPathFactory) -> LoadedStore:
     """Runs one ingest cycle (the real job, in-process) on the fixture feed into InfluxDB."""
     from ingest import cli

@@ -3,8 +3,7 @@
 The written dimension and measure names come from the writer itself
 (:func:`ingest.sinks.timestream.build_record` on a reading with every column
 set). Each query is expanded as the plugin expands it, once per ``measure``
-choice, and parsed with sqlglot's Presto dialect (Timestream's SQL is Presto's,
-plus duration literals such as ``60000ms``, rewritten to ``parse_duration``).
+choice, and parsed with sqlglot's Presto dialect.
 """
 
 from __future__ import annotations
@@ -13,58 +12,26 @@ import re
 from typing import Any
 
 import pytest
-import sqlglot
 import yaml
 from sqlglot import exp
 
 from ingest import model
-from ingest.sinks.timestream import build_record
 from tests.dashboard.conftest import PROVISIONING_DIR
+from tests.dashboard.timestream_sql import (
+    DATABASE,
+    PLUGIN_MACROS,
+    SYSTEM_COLUMNS,
+    TABLE,
+    expand,
+    parse,
+    written_schema,
+)
 
-#: Macros of the grafana-timestream-datasource plugin (src/language/macros.ts).
-PLUGIN_MACROS = {
-    "$__timeFilter",
-    "$__timeFrom",
-    "$__timeTo",
-    "$__interval_ms",
-    "$__interval_raw_ms",
-    "$__database",
-    "$__table",
-    "$__measure",
-    "$__refId",
-}
 #: Macros of Grafana's InfluxDB datasource, which mean nothing to the plugin.
 INFLUX_MACROS = ("$timeFilter", "$__interval ", "$interval", "$tag_")
-#: Columns every Timestream table has besides dimensions and measures.
-SYSTEM_COLUMNS = {"time", "measure_name"}
-#: A duration literal outside quotes (``60000ms``, ``1h``), not a string such as '24h'.
-DURATION = re.compile(r"(?<![\w'])(\d+)(ns|us|ms|s|m|h|d)(?![\w'])")
 
-
-def written_schema() -> tuple[str, dict[str, str], set[str]]:
-    """(record name, measure name -> type, dimension names) the writer produces."""
-    row: dict[str, Any] = {column: None for column in model.COLUMNS}
-    row.update(
-        time=1_795_000_000,
-        window=model.WINDOW_24H,
-        sensor_id=1,
-        location_id=2,
-        country="GB",
-        sensor_type="SDS011",
-        indoor=0,
-        band="Low",
-        value_count=2,
-        extra={},
-    )
-    row.update(dict.fromkeys((*model.LOCATION, *model.MEASURES), 1.5))
-    row.update(dict.fromkeys(model.INDEX_COLUMNS, 1))
-    record = build_record(row)
-    measures = {m["Name"]: m["Type"] for m in record["MeasureValues"]}
-    dimensions = {d["Name"] for d in record["Dimensions"]}
-    return record["MeasureName"], measures, dimensions
-
-
-RECORD_NAME, MEASURES, DIMENSIONS = written_schema()
+RECORD_NAME, MEASURES, DIMENSION_LIST = written_schema()
+DIMENSIONS = set(DIMENSION_LIST)
 
 
 def provisioned_defaults() -> dict[str, str]:
@@ -88,24 +55,15 @@ def measure_choices(board: dict[str, Any]) -> list[str]:
     return [option["value"] for option in measure["options"]]
 
 
-def expand(query: str, measure: str) -> str:
-    """The SQL the plugin sends: dashboard variables, then its macros (pkg/timestream/macros.go)."""
-    defaults = provisioned_defaults()
-    text = query.replace("$measure", measure).replace("$location", "101")
-    text = text.replace("$__database", "aqi").replace("$__table", "air_quality")
-    text = text.replace("$__measure", defaults["defaultMeasure"])
-    text = text.replace(
-        "$__timeFilter",
-        "time BETWEEN from_milliseconds(1795000000000) AND from_milliseconds(1795086400000)",
+def expanded(query: str, measure: str) -> str:
+    return expand(
+        query,
+        measure=measure,
+        location="101",
+        from_ms=1_795_000_000_000,
+        to_ms=1_795_086_400_000,
+        measure_name=provisioned_defaults()["defaultMeasure"],
     )
-    return text.replace("$__interval_ms", "60000ms")
-
-
-def parse(sql: str) -> exp.Expression:
-    presto_sql = DURATION.sub(lambda m: f"parse_duration('{m.group(1)}{m.group(2)}')", sql)
-    tree = sqlglot.parse_one(presto_sql, read="presto")
-    assert tree is not None
-    return tree
 
 
 @pytest.fixture(scope="module")
@@ -142,18 +100,18 @@ def test_only_plugin_macros_and_dashboard_variables(board):
 
 def test_queries_read_only_written_columns_of_the_configured_table(board):
     for title, measure, query in cases(board):
-        tree = parse(expand(query, measure))
+        tree = parse(expanded(query, measure))
         aliases = {a.alias for a in tree.find_all(exp.Alias)}
         columns = {c.name for c in tree.find_all(exp.Column)}
         unknown = columns - set(MEASURES) - DIMENSIONS - SYSTEM_COLUMNS - aliases
         assert not unknown, (title, measure, unknown)
         tables = {(t.db, t.name) for t in tree.find_all(exp.Table)}
-        assert tables == {("aqi", "air_quality")}, (title, tables)
+        assert tables == {(DATABASE, TABLE)}, (title, tables)
 
 
 def test_literals_match_the_written_values(board):
     for title, measure, query in cases(board):
-        tree = parse(expand(query, measure))
+        tree = parse(expanded(query, measure))
         for comparison in tree.find_all(exp.EQ):
             column, literal = comparison.left, comparison.right
             if not isinstance(column, exp.Column) or not isinstance(literal, exp.Literal):
@@ -174,7 +132,7 @@ def test_the_daqi_is_read_from_the_daily_window_only(board):
 
 def test_expansion_rewrites_every_macro(board):
     for title, measure, query in cases(board):
-        assert "$" not in expand(query, measure), title
+        assert "$" not in expanded(query, measure), title
 
 
 #: Functions the queries may call, all in Timestream's query language reference:
@@ -186,7 +144,7 @@ ALLOWED_ANONYMOUS = {"ago", "bin", "from_milliseconds", "parse_duration"}
 
 def test_only_timestream_functions(board):
     for title, measure, query in cases(board):
-        for call in parse(expand(query, measure)).find_all(exp.Func):
+        for call in parse(expanded(query, measure)).find_all(exp.Func):
             if isinstance(call, exp.Anonymous):
                 assert call.name.lower() in ALLOWED_ANONYMOUS, (title, call.sql())
             else:
