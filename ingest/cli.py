@@ -190,3 +190,7 @@ def run(
         sink.close()
         if owned:
             spark.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
