@@ -209,6 +209,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--region", help="AWS region (default: the AWS config's)")
     parser.add_argument("--polls", type=int, default=0, help="stop after N polls (0: never)")
     parser.add_argument(
+        "--period", type=int, default=60, help="CloudWatch period in seconds (60 for EC2)"
+    )
+    parser.add_argument(
         "--memory-namespace", default=MEMORY_METRIC.namespace, help="namespace of memory metric"
     )
     parser.add_argument(
@@ -231,6 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.group,
         session=boto3.session.Session(region_name=args.region),
         memory_metric=Metric(args.memory_namespace, args.memory_metric),
+        period=args.period,
     )
     try:
         polls = monitor.run(args.out, args.interval, stop, polls=args.polls)

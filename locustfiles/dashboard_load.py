@@ -48,7 +48,7 @@ IDLE_SECONDS = 1.0
 
 
 def _add_options(parser: Any) -> None:
-    group = parser.add_argument_group("dashboard load test")
+    """Registers the settings: command line, LOCUST_* variables, and the web UI's form."""
     options: list[tuple[str, str, type, object, str]] = [
         ("dashboard-uid", "LOCUST_DASHBOARD_UID", str, "aqi-influxdb", "Dashboard uid"),
         (
@@ -81,7 +81,9 @@ def _add_options(parser: Any) -> None:
         ("max-error-ratio", "LOCUST_MAX_ERROR_RATIO", float, 0.01, "Threshold: failed/all"),
     ]
     for name, env_var, kind, default, help_text in options:
-        group.add_argument(f"--{name}", type=kind, env_var=env_var, default=default, help=help_text)
+        parser.add_argument(
+            f"--{name}", type=kind, env_var=env_var, default=default, help=help_text
+        )
 
 
 @events.init_command_line_parser.add_listener
@@ -155,6 +157,10 @@ def on_init(environment: Environment, **_: Any) -> None:
 
 @events.test_start.add_listener
 def on_test_start(environment: Environment, **_: Any) -> None:
+    """Each run reads the settings afresh (the web UI can change them between runs)."""
+    if environment.parsed_options is not None:
+        STATE.settings = LoadSettings.from_environment(environment)
+        STATE.dashboard = None
     STATE.spawned_users = 0
     STATE.finished_users = 0
 
@@ -266,13 +272,14 @@ class StagedArrivalShape(LoadTestShape):
 
     def tick(self) -> tuple[int, float] | None:
         if self.schedule is None:
-            settings = STATE.settings
-            if settings is None:
-                if self.runner is None:
-                    raise RuntimeError("the shape runs inside a Locust runner")
-                settings = LoadSettings.from_environment(self.runner.environment)
+            if self.runner is None:
+                raise RuntimeError("the shape runs inside a Locust runner")
+            if self.runner.environment.parsed_options is not None:
+                STATE.settings = LoadSettings.from_environment(self.runner.environment)
+            if STATE.settings is None:
+                raise RuntimeError("the dashboard load test needs Locust's parsed options")
             self.schedule = ArrivalSchedule(
-                time_scale=settings.time_scale, drain_limit=settings.drain_limit
+                time_scale=STATE.settings.time_scale, drain_limit=STATE.settings.drain_limit
             )
         return self.schedule.target(
             self.get_run_time(), STATE.finished_users, lookahead=LOOKAHEAD_SECONDS

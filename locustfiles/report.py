@@ -93,7 +93,9 @@ def build_figure(
     figure.suptitle("Dashboard load test")
 
     ax_users = ax_instances.twinx()
-    ax_users.plot(locust.time, locust.users, color="tab:gray", alpha=0.6, label="Locust users")
+    ax_users.plot(
+        locust.time, locust.users, color="tab:gray", alpha=0.6, label="Locust users (arrived)"
+    )
     ax_users.set_ylabel("users")
     if asg is not None and asg.time:
         ax_instances.step(

@@ -13,6 +13,8 @@ LOCUST_WEB_HOST ?= 127.0.0.1
 USERS ?=
 ASG ?=
 ASG_INTERVAL ?= 5
+# Extra monitor options, e.g. --period 10 --memory-namespace CWAgent
+ASG_ARGS ?=
 HOST ?=
 
 # Starts the ASG monitor in the background when ASG is set and stops it when the
@@ -24,7 +26,7 @@ mkdir -p $(LOADTEST_RESULTS); \
 if [ -n "$(ASG)" ]; then \
   rm -f $(LOADTEST_RESULTS)/asg.csv; \
   $(PY) -m locustfiles.asg_monitor --group "$(ASG)" --interval $(ASG_INTERVAL) \
-    --out $(LOADTEST_RESULTS)/asg.csv & monitor=$$!; \
+    --out $(LOADTEST_RESULTS)/asg.csv $(ASG_ARGS) & monitor=$$!; \
   trap 'kill -TERM $$monitor 2>/dev/null; wait $$monitor || true' EXIT; \
 fi; \
 $(VENV)/bin/locust -f $(LOCUSTFILE) --host "$(HOST)" $(1) $(LOCUST_ARGS) $(USERS)

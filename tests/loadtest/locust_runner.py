@@ -7,6 +7,7 @@ only ever imported in subprocesses, never in the pytest process.
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -58,7 +59,9 @@ def run_locust(url: str, results: Path, *args: str, timeout: float = 180) -> Loc
         "--only-summary",
         *args,
     ]
+    # Settings come from the arguments only, never from a developer's LOCUST_* variables.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
     proc = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     return LocustRun(proc.returncode, proc.stdout + proc.stderr, results)
