@@ -8,26 +8,26 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
+from types import SimpleNamespace
 
-from locustfiles.dashboard_load import STATE, LoadSettings, StagedArrivalShape
-from locustfiles.thresholds import Thresholds
+from locust.argument_parser import get_parser
+
+from locustfiles.dashboard_load import STATE, StagedArrivalShape
 
 
 def main() -> None:
     request = json.load(sys.stdin)
-    STATE.settings = LoadSettings(
-        dashboard_uid="aqi-air-quality",
-        dashboard_slug="air-quality",
-        dashboard_file=Path("unused.json"),
-        measures=("pm25",),
-        locations=("1",),
-        loops=100,
-        time_scale=request["time_scale"],
-        drain_limit=request["drain_limit"],
-        thresholds=Thresholds(),
+    # The locustfile's own options, parsed by Locust's parser as on the command line.
+    options = get_parser(default_config_files=[]).parse_args(
+        [
+            "--time-scale",
+            str(request["time_scale"]),
+            "--drain-limit",
+            str(request["drain_limit"]),
+        ]
     )
     shape = StagedArrivalShape()
+    shape.runner = SimpleNamespace(environment=SimpleNamespace(parsed_options=options))  # type: ignore[assignment]
     shape.reset_time()
     clock = {"now": 0.0}
     shape.get_run_time = lambda: clock["now"]  # type: ignore[method-assign]

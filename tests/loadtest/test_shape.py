@@ -9,6 +9,7 @@ lookahead (2 s); each user then waits for its own instant.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -43,6 +44,7 @@ def step_shape(time_scale: float, drain_limit: float, steps: list[tuple[float, i
         [sys.executable, "-m", "tests.loadtest.step_shape"],
         input=json.dumps({"time_scale": time_scale, "drain_limit": drain_limit, "steps": steps}),
         cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")},
         capture_output=True,
         text=True,
         timeout=60,
