@@ -15,7 +15,7 @@ TEST_SETUP += images-tools bake-local
 .PHONY: images-tools bake-local ami
 
 images-tools: venv ## Install the image checks' tools (hcl2json from npm)
-	@test -x $(IMAGES_NPM)/node_modules/.bin/hcl2json || \
+	@test -f $(IMAGES_NPM)/node_modules/@cdktf/hcl2json/package.json || \
 	  npm install --silent --no-audit --no-fund --prefix $(IMAGES_NPM) \
 	    @cdktf/hcl2json@$(HCL2JSON_VERSION) >/dev/null
 

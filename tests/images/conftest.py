@@ -24,6 +24,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import image_hosts  # noqa: E402
 
+# testinfra's ansible backend runs ansible and ansible-inventory from PATH: use
+# the ones installed next to this interpreter (the project venv).
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
 SAMPLE_FEED = image_hosts.REPO / "ingest" / "sample"
 #: Where the booted system finds the fixture feed and writes its SQLite sink.
 BOOTED_FEED = "/srv/aqi-rehearsal/feed"
@@ -31,6 +35,9 @@ BOOTED_DB = "/var/lib/aqi-ingest/rehearsal.db"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.option.hosts is None and config.option.connection is None:
+        # The rehearsal's root folders (plain paths in the suites) are chroots.
+        config.option.connection = "chroot"
     config.addinivalue_line(
         "markers",
         "booted: needs the image running with its services started (the booted rehearsal, "

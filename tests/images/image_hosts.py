@@ -24,7 +24,9 @@ def rootfs(image: str) -> Path:
 
 
 def chroot_host(image: str) -> str:
-    return f"chroot://{rootfs(image)}"
+    """A root folder as a testinfra host: a plain path, which conftest.py gives the
+    chroot connection (a chroot:// URL cannot carry a path)."""
+    return str(rootfs(image))
 
 
 def booted_host() -> str:

@@ -1,0 +1,89 @@
+"""The ingest service running on the booted image (testinfra suite, marker ``booted``).
+
+By default the booted rehearsal: the baked root folder under systemd-nspawn,
+with deploy.env pointing the job at a copy of ingest/sample and a SQLite sink.
+Against a live instance: ``AQI_IMAGE_RUNNING=1 pytest --hosts=ssh://...``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import image_hosts
+import pytest
+
+testinfra_hosts = [image_hosts.booted_host()]
+
+pytestmark = pytest.mark.booted
+
+CYCLE = re.compile(r"^cycle=(\d+)\b.*\bwritten=(\d+)\b", re.MULTILINE)
+UNIT = "aqi-ingest"
+
+
+def journal(host) -> str:
+    return host.run(f"journalctl -u {UNIT} -o cat --no-pager").stdout
+
+
+def sqlite_sink(host) -> str | None:
+    """The SQLite file of AQI_SINK in deploy.env (None for another sink)."""
+    deploy = host.file("/etc/aqi-ingest/deploy.env")
+    for line in deploy.content_string.splitlines() if deploy.exists else []:
+        if line.startswith("AQI_SINK=sqlite:///"):
+            return line.removeprefix("AQI_SINK=sqlite:///")
+    return None
+
+
+def test_unit_passes_systemd_verification(host):
+    result = host.run(f"systemd-analyze verify /etc/systemd/system/{UNIT}.service")
+    assert result.rc == 0, result.stderr
+
+
+def test_service_is_active_as_its_own_user(host):
+    assert host.service(UNIT).is_running
+    main_pid = host.check_output(f"systemctl show -p MainPID --value {UNIT}")
+    assert main_pid != "0"
+    assert host.check_output(f"ps -o user= -p {main_pid}") == "aqi-ingest"
+    # Every process of the service (the Python job and its Spark JVM) runs as that user.
+    users = host.check_output(
+        f"ps -o user= -p $(cat /sys/fs/cgroup/system.slice/{UNIT}.service/cgroup.procs "
+        "| tr '\\n' ,)0 | sort -u"
+    )
+    assert users.split() == ["aqi-ingest"]
+
+
+def test_service_completes_a_cycle_into_its_sink(host):
+    deadline = time.monotonic() + 300
+    cycles: list[tuple[str, str]] = []
+    while not cycles and time.monotonic() < deadline:
+        time.sleep(5)
+        cycles = CYCLE.findall(journal(host))
+    assert cycles, f"no cycle= line in the journal:\n{journal(host)[-3000:]}"
+    sink = sqlite_sink(host)
+    if sink is None:
+        return
+    count = host.run(
+        "python3 -c 'import sqlite3, sys; print(sqlite3.connect(\"file:\" + sys.argv[1] "
+        '+ "?mode=ro", uri=True).execute("select count(*) from air_quality").fetchone()[0])\' '
+        + sink
+    )
+    assert count.rc == 0, count.stderr
+    written = sum(int(rows) for _, rows in CYCLE.findall(journal(host)))
+    assert written > 0
+    # Each logged write is in the file (a cycle may have finished since the journal read).
+    assert int(count.stdout) >= written
+
+
+def test_systemd_restarts_the_job_when_it_dies(host):
+    before = host.check_output(f"systemctl show -p MainPID --value {UNIT}")
+    host.run(f"kill -KILL {before}")
+    deadline = time.monotonic() + 90
+    after = before
+    while time.monotonic() < deadline:
+        time.sleep(3)
+        after = host.check_output(f"systemctl show -p MainPID --value {UNIT}")
+        if after not in ("0", before):
+            break
+    assert after not in ("0", before)
+    assert host.service(UNIT).is_running
+    assert int(host.check_output(f"systemctl show -p NRestarts --value {UNIT}")) >= 1
