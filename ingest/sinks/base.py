@@ -107,7 +107,7 @@ def write_from_executors(
     readings and its failed batches; nothing is lost when a partition fails.
     """
 
-    def run(partition: Iterator[Any]) -> Iterator[str]:
+    def run(partition: Iterable[Any]) -> Iterator[str]:
         try:
             result = writer(spark_row_to_dict(r) for r in partition)
         except Exception as exc:  # a partition must report, never kill the job

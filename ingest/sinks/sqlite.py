@@ -71,7 +71,7 @@ def _as_tuple(row: Row) -> tuple[Any, ...]:
     for column in model.COLUMNS:
         value = row.get(column)
         if column == "time":
-            value = iso_time(int(value))
+            value = iso_time(int(row["time"]))
         elif column == model.EXTRA:
             value = json.dumps(value, sort_keys=True) if value else None
         values.append(value)
