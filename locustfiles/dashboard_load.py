@@ -116,6 +116,8 @@ class LoadSettings:
             raise ValueError("--measures and --locations need at least one value each")
         if options.loops < 1:
             raise ValueError("--loops must be at least 1")
+        if not options.time_scale > 0 or options.drain_limit < 0:
+            raise ValueError("--time-scale must be > 0 and --drain-limit >= 0")
         return cls(
             dashboard_uid=options.dashboard_uid,
             dashboard_slug=options.dashboard_slug,
@@ -145,14 +147,15 @@ STATE = _RunState()
 def on_init(environment: Environment, **_: Any) -> None:
     if environment.parsed_options is None:
         return
-    STATE.settings = LoadSettings.from_environment(environment)
-    if any(issubclass(user, BrowserViewer) for user in environment.user_classes):
-        try:
+    """Checks the settings and the dashboard before any user starts (exit code 2 if wrong)."""
+    try:
+        STATE.settings = LoadSettings.from_environment(environment)
+        if any(issubclass(user, BrowserViewer) for user in environment.user_classes):
             STATE.dashboard = load_dashboard(STATE.settings.dashboard_file)
             panel_queries(STATE.dashboard, {}, now_ms=0)
-        except DashboardError as err:
-            logger.error("%s", err)
-            raise SystemExit(2) from None
+    except (DashboardError, ValueError) as err:
+        logger.error("%s", err)
+        raise SystemExit(2) from None
 
 
 @events.test_start.add_listener

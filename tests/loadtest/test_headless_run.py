@@ -90,9 +90,25 @@ def test_a_tolerated_error_ratio_passes(target_server: TargetServer, tmp_path: P
     assert "thresholds met" in run.output
 
 
-def test_missing_dashboard_stops_before_any_request(target_server: TargetServer, tmp_path: Path):
+def test_missing_dashboard_or_bad_setting_stops_before_any_request(
+    target_server: TargetServer, tmp_path: Path
+):
     target_server.reset()
-    run = run_locust(target_server.url, tmp_path, "--dashboard-file", str(tmp_path / "absent.json"))
+    absent = str(tmp_path / "absent.json")
+    run = run_locust(target_server.url, tmp_path, "--dashboard-file", absent)
     assert run.returncode == 2
     assert "absent.json not found" in run.output
+    run = run_locust(target_server.url, tmp_path, "--loops", "0")
+    assert run.returncode == 2
+    assert "--loops must be at least 1" in run.output
     assert sum(target_server.hits.values()) == 0
+    # The page user alone needs no dashboard file.
+    run = run_locust(
+        target_server.url,
+        tmp_path,
+        *("--dashboard-file", absent, "--time-scale", "0.01", "--loops", "1", "PageViewer"),
+        *("--p95-ms", "10000", "--p99-ms", "10000"),  # this run is about the file, not speed
+    )
+    assert run.returncode == 0, run.output[-3000:]
+    assert target_server.hits["dashboards"] == 540
+    assert target_server.hits["dashboard_model"] == target_server.hits["ds_query"] == 0
