@@ -78,10 +78,6 @@ def git_commit(allow_dirty: bool) -> str:
     return git("rev-parse", "HEAD")
 
 
-def echo(line: str) -> None:
-    print(line, end="" if line.endswith("\n") else "\n", flush=True)
-
-
 def packer_client(
     image: str,
     variables: Mapping[str, str],
@@ -94,8 +90,10 @@ def packer_client(
         vars=dict(variables),
         var_file=var_file,
         exec_path=executable,
-        out_iter=echo,
-        err_iter=echo,
+        # Binary file objects, not callbacks: sh 1.11 inspects callbacks with an
+        # API Python 3.11 removed, and writes bytes. Packer's output streams through.
+        out_iter=sys.stdout.buffer,
+        err_iter=sys.stderr.buffer,
     )
 
 

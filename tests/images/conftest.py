@@ -22,7 +22,7 @@ import pytest
 
 # The suites import image_hosts (this folder) also when Packer runs them alone.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import image_hosts  # noqa: E402
+import image_hosts
 
 # testinfra's ansible backend runs ansible and ansible-inventory from PATH: use
 # the ones installed next to this interpreter (the project venv).
@@ -109,8 +109,19 @@ def booted_ingest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BootedSy
     )
     with console.open("wb") as log:
         process = subprocess.Popen(
-            ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script,
-             str(root), str(feed), str(deploy_env)],
+            [
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "--",
+                "sh",
+                "-c",
+                script,
+                str(root),
+                str(feed),
+                str(deploy_env),
+            ],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -39,8 +39,11 @@ def test_time_is_synced_from_the_amazon_time_sync_service(host):
 def test_ssh_accepts_keys_only(host):
     drop_in = host.file("/etc/ssh/sshd_config.d/00-aqi-hardening.conf")
     assert drop_in.user == "root" and drop_in.mode == 0o644
-    settings = dict(line.split(None, 1) for line in drop_in.content_string.splitlines() if line
-                    and not line.startswith("#"))
+    settings = dict(
+        line.split(None, 1)
+        for line in drop_in.content_string.splitlines()
+        if line and not line.startswith("#")
+    )
     assert settings == {
         "PasswordAuthentication": "no",
         "KbdInteractiveAuthentication": "no",

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
+from typing import ClassVar
 from urllib.parse import parse_qs, urlparse
 
 import boto3
@@ -42,7 +43,7 @@ setup = load_setup()
 class InfluxStub(BaseHTTPRequestHandler):
     """A small InfluxDB 2 API: sign-in by Basic auth, then cookie-authenticated calls."""
 
-    state: dict = {}
+    state: ClassVar[dict] = {}
 
     def log_message(self, *args) -> None:  # keep the test output quiet
         pass
@@ -219,8 +220,8 @@ def test_username_password_secret_gets_a_read_only_bucket_token(secrets, influx,
     assert created["permissions"] == [
         {"action": "read", "resource": {"type": "buckets", "id": "bucket1", "orgID": "org1"}}
     ]
-    assert [call[:2] for call in state["calls"]][0] == ("POST", "/api/v2/signin")
-    assert [call[:2] for call in state["calls"]][-1] == ("POST", "/api/v2/signout")
+    steps = [call[:2] for call in state["calls"]]
+    assert (steps[0], steps[-1]) == (("POST", "/api/v2/signin"), ("POST", "/api/v2/signout"))
 
 
 def test_a_later_boot_reuses_the_read_only_token(secrets, influx, paths):

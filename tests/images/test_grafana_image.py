@@ -56,7 +56,9 @@ def test_dashboard_provider_and_both_engines_are_installed(host):
     for name in ("influxdb.yaml", "timestream.yaml"):
         assert host.file(f"/usr/share/aqi-grafana/datasources/{name}").is_file
     for name in ("air-quality-influxdb.json", "air-quality-timestream.json"):
-        dashboard = json.loads(host.file(f"/usr/share/aqi-grafana/dashboards/{name}").content_string)
+        dashboard = json.loads(
+            host.file(f"/usr/share/aqi-grafana/dashboards/{name}").content_string
+        )
         assert dashboard["panels"], name
     # Nothing is enabled before the first boot chooses the engine.
     assert host.file("/etc/grafana/provisioning/datasources").listdir() == []
@@ -105,6 +107,8 @@ def test_timestream_plugin_is_installed(host, rehearsal):
     if rehearsal:
         pytest.skip("the plugin catalogue is not reachable in the rehearsal")
     plugin = json.loads(
-        host.file("/var/lib/grafana/plugins/grafana-timestream-datasource/plugin.json").content_string
+        host.file(
+            "/var/lib/grafana/plugins/grafana-timestream-datasource/plugin.json"
+        ).content_string
     )
     assert plugin["id"] == "grafana-timestream-datasource"

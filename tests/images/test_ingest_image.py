@@ -38,8 +38,11 @@ def pinned_runtime_dependencies() -> dict[str, str]:
 
 def test_java_17_runtime_is_installed(host):
     assert host.package("openjdk-17-jre-headless").is_installed
-    assert host.file("/usr/lib/jvm/java-17-openjdk-" + host.system_info.arch.replace(
-        "x86_64", "amd64").replace("aarch64", "arm64") + "/bin/java").is_file
+    assert host.file(
+        "/usr/lib/jvm/java-17-openjdk-"
+        + host.system_info.arch.replace("x86_64", "amd64").replace("aarch64", "arm64")
+        + "/bin/java"
+    ).is_file
 
 
 def test_service_user_is_a_locked_system_account(host):
@@ -52,7 +55,9 @@ def test_service_user_is_a_locked_system_account(host):
 
 
 def test_venv_holds_exactly_the_pinned_job(host):
-    installed = host.run(f"{VENV}/bin/python -m pip list --format=freeze --disable-pip-version-check")
+    installed = host.run(
+        f"{VENV}/bin/python -m pip list --format=freeze --disable-pip-version-check"
+    )
     assert installed.rc == 0, installed.stderr
     versions = dict(line.lower().split("==") for line in installed.stdout.split())
     for name, version in pinned_runtime_dependencies().items():
@@ -84,8 +89,9 @@ def test_baked_defaults_follow_the_configuration_contract(host):
 def test_no_deployment_settings_are_baked(host):
     assert not host.file("/etc/aqi-ingest/deploy.env").exists
     assert not host.file("/var/lib/aqi-ingest/air_quality.db").exists
-    leftovers = host.run("find /tmp /var/tmp -maxdepth 1 -name 'ansible*' -o -maxdepth 1 "
-                         "-name '*wheelhouse*'")
+    leftovers = host.run(
+        "find /tmp /var/tmp -maxdepth 1 -name 'ansible*' -o -maxdepth 1 -name '*wheelhouse*'"
+    )
     assert leftovers.stdout.strip() == ""
 
 

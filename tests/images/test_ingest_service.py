@@ -63,7 +63,7 @@ def test_service_completes_a_cycle_into_its_sink(host):
     if sink is None:
         return
     count = host.run(
-        "python3 -c 'import sqlite3, sys; print(sqlite3.connect(\"file:\" + sys.argv[1] "
+        'python3 -c \'import sqlite3, sys; print(sqlite3.connect("file:" + sys.argv[1] '
         '+ "?mode=ro", uri=True).execute("select count(*) from air_quality").fetchone()[0])\' '
         + sink
     )

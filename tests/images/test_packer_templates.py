@@ -62,7 +62,9 @@ def test_hashicorp_parser_accepts_the_template(image):
 
 def test_hashicorp_parser_reports_a_broken_template(tmp_path):
     broken = tmp_path / "broken.pkr.hcl"
-    broken.write_text(TEMPLATES["ingest"].read_text().replace('region          = var.region', "region = "))
+    broken.write_text(
+        TEMPLATES["ingest"].read_text().replace("region          = var.region", "region = ")
+    )
     result = parse_with_hcl2json(broken)
     assert result.returncode == 1
     assert "broken.pkr.hcl" in result.stderr
@@ -75,7 +77,11 @@ def test_templates_are_in_terraform_fmt_style(tmp_path):
 
 
 def test_fmt_check_catches_misformatting(tmp_path):
-    text = TEMPLATES["grafana"].read_text().replace("  instance_type   = var.instance_type", "instance_type= var.instance_type")
+    text = (
+        TEMPLATES["grafana"]
+        .read_text()
+        .replace("  instance_type   = var.instance_type", "instance_type= var.instance_type")
+    )
     (tmp_path / "grafana.tf").write_text(text)
     assert terraform_fmt_check(tmp_path) == 3
 
@@ -112,7 +118,10 @@ def test_every_variable_is_typed_and_described(image):
             assert spec.get("type") and spec.get("description"), name
     names = {name for entry in load(image)["variable"] for name in entry}
     validated = {
-        name for entry in load(image)["variable"] for name, spec in entry.items() if "validation" in spec
+        name
+        for entry in load(image)["variable"]
+        for name, spec in entry.items()
+        if "validation" in spec
     }
     assert {"region", "version", "git_commit", "instance_type"} <= validated <= names
 

@@ -21,6 +21,7 @@ InfluxDB API cannot be read. The cause is one line on stderr; secrets never are.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -181,7 +182,10 @@ class InfluxDBTokens:
                 raise SetupError(f"InfluxDB bucket {bucket!r} not found")
             bucket_id = buckets["buckets"][0]["id"]
             wanted = [
-                {"action": "read", "resource": {"type": "buckets", "id": bucket_id, "orgID": org_id}}
+                {
+                    "action": "read",
+                    "resource": {"type": "buckets", "id": bucket_id, "orgID": org_id},
+                }
             ]
             existing = self._call("GET", "/api/v2/authorizations", params={"orgID": org_id}).json()
             for auth in existing.get("authorizations", []):
@@ -202,10 +206,8 @@ class InfluxDBTokens:
                 raise SetupError("InfluxDB returned an authorization without a token")
             return str(token)
         finally:
-            try:
+            with contextlib.suppress(requests.RequestException):
                 self.session.post(f"{self.url}/api/v2/signout", timeout=HTTP_TIMEOUT)
-            except requests.RequestException:
-                pass
 
 
 def _same_permissions(actual: list[dict[str, Any]], wanted: list[dict[str, Any]]) -> bool:

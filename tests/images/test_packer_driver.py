@@ -1,0 +1,143 @@
+"""`make ami`'s Packer driver: the exact command lines it runs, with a recording
+stand-in `packer` executable first on PATH (no Packer, no AWS account here)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import image_hosts
+import pytest
+
+REPO = image_hosts.REPO
+INGEST = str(REPO / "packer" / "ingest.pkr.hcl")
+GRAFANA = str(REPO / "packer" / "grafana.pkr.hcl")
+WHEELHOUSE = str(REPO / "build" / "wheelhouse" / "arm64")
+
+STAND_IN = """#!{python}
+import json, os, sys
+with open(os.environ["PACKER_RECORD"], "a") as record:
+    record.write(json.dumps(sys.argv[1:]) + "\\n")
+print("stand-in packer:", sys.argv[1])
+if os.environ.get("PACKER_FAIL_ON") == sys.argv[1]:
+    print("Error: template is invalid", file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+def load_driver():
+    path = REPO / "scripts" / "images" / "build_amis.py"
+    spec = importlib.util.spec_from_file_location("build_amis", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+driver = load_driver()
+
+
+@pytest.fixture
+def packer_record(tmp_path, monkeypatch) -> Path:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stand_in = bin_dir / "packer"
+    stand_in.write_text(STAND_IN.format(python=sys.executable))
+    stand_in.chmod(0o755)
+    record = tmp_path / "record.jsonl"
+    monkeypatch.setenv("PATH", f"{bin_dir}:{Path(sys.executable).parent}:/usr/bin:/bin")
+    monkeypatch.setenv("PACKER_RECORD", str(record))
+    return record
+
+
+def calls(record: Path) -> list[list[str]]:
+    return [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []
+
+
+def head_commit() -> str:
+    return subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_init_validate_build_for_both_images(packer_record, capfd):
+    commit = head_commit()
+    assert driver.main(["--region", "eu-west-2", "--allow-dirty", "--skip-wheelhouse"]) == 0
+    common = ["-var", "region=eu-west-2", "-var", "version=0.1.0", "-var", f"git_commit={commit}"]
+    ingest_vars = [*common, "-var", f"wheelhouse={WHEELHOUSE}"]
+    assert calls(packer_record) == [
+        ["init", INGEST],
+        ["validate", *ingest_vars, INGEST],
+        ["build", *ingest_vars, INGEST],
+        ["init", GRAFANA],
+        ["validate", *common, GRAFANA],
+        ["build", *common, GRAFANA],
+    ]
+    # Packer's output is streamed to the user as it comes.
+    assert "stand-in packer: build" in capfd.readouterr().out
+
+
+def test_build_never_passes_the_obsolete_parallel_flag(packer_record):
+    driver.main(["--region", "us-east-1", "--images", "grafana", "--allow-dirty"])
+    (build,) = [call for call in calls(packer_record) if call[0] == "build"]
+    assert not [arg for arg in build if arg.startswith("-parallel")]
+
+
+def test_options_become_packer_variables_and_var_file(packer_record, tmp_path):
+    var_file = tmp_path / "site.pkrvars.hcl"
+    var_file.write_text('subnet_id = "subnet-1"\n')
+    driver.main(
+        [
+            "--region",
+            "eu-west-1",
+            "--images",
+            "grafana",
+            "--allow-dirty",
+            "--instance-type",
+            "t4g.medium",
+            "--kms-key-id",
+            "alias/images",
+            "--var-file",
+            str(var_file),
+        ]
+    )
+    validate = calls(packer_record)[1]
+    assert validate == [
+        "validate",
+        "-var",
+        "region=eu-west-1",
+        "-var",
+        "version=0.1.0",
+        "-var",
+        f"git_commit={head_commit()}",
+        "-var",
+        "instance_type=t4g.medium",
+        "-var",
+        "kms_key_id=alias/images",
+        f"-var-file={var_file}",
+        GRAFANA,
+    ]
+
+
+def test_an_invalid_template_stops_before_any_build(packer_record, monkeypatch):
+    monkeypatch.setenv("PACKER_FAIL_ON", "validate")
+    with pytest.raises(Exception, match=r"RAN: .*packer validate"):
+        driver.main(["--region", "eu-west-2", "--allow-dirty", "--skip-wheelhouse"])
+    assert [call[0] for call in calls(packer_record)] == ["init", "validate"]
+
+
+def test_missing_packer_is_reported_clearly(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(SystemExit, match="install Packer"):
+        driver.main(["--region", "eu-west-2", "--allow-dirty"])
+
+
+def test_region_is_required(packer_record, monkeypatch):
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    with pytest.raises(SystemExit):
+        driver.main(["--allow-dirty"])
+    assert calls(packer_record) == []
