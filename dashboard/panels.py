@@ -14,7 +14,7 @@ from dashboard.queries import FRESHNESS_WINDOW, TABLE_LIMIT
 from ingest import daqi, model
 
 TITLE = "Air Quality Monitoring"
-#: Grafana 12 writes dashboards with this schema version.
+#: Schema version of dashboards saved by Grafana 12.0; later releases load it as is.
 SCHEMA_VERSION = 41
 
 #: The measures a visitor can choose, in menu order.
