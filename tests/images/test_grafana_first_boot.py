@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
+import re
+import shutil
 import sys
 import threading
 from collections.abc import Iterator
@@ -330,3 +332,41 @@ def test_env_values_round_trip_through_double_quotes(value):
 def test_env_values_with_line_breaks_are_refused():
     with pytest.raises(setup.SetupError):
         setup.quote_env_value("two\nlines")
+
+
+@pytest.mark.parametrize(
+    ("engine", "datasource"), [("influxdb", "influxdb.yaml"), ("liveanalytics", "timestream.yaml")]
+)
+def test_setup_provides_every_variable_the_datasource_reads(
+    engine, datasource, secrets, influx, tmp_path
+):
+    # The real provisioning files of dashboard/: Grafana expands ${NAME} from the
+    # environment the setup writes; a name it does not write would stay empty.
+    url, _ = influx
+    provisioning = image_hosts.REPO / "dashboard" / "provisioning" / "datasources"
+    available = tmp_path / "available"
+    (available / "datasources").mkdir(parents=True)
+    (available / "dashboards").mkdir(parents=True)
+    for name in ("influxdb.yaml", "timestream.yaml"):
+        shutil.copyfile(provisioning / name, available / "datasources" / name)
+    for name in ("air-quality-influxdb.json", "air-quality-timestream.json"):
+        shutil.copyfile(image_hosts.REPO / "dashboard" / name, available / "dashboards" / name)
+    paths = setup.Paths(
+        available=available,
+        datasources=tmp_path / "datasources",
+        dashboards=tmp_path / "dashboards",
+        env_file=tmp_path / "grafana.env",
+    )
+    env = influx_env(secrets, url, "influx_token") | {
+        "AQI_STORE_ENGINE": engine,
+        "AQI_TIMESTREAM_DATABASE": "aqi",
+        "AQI_TIMESTREAM_TABLE": "air_quality",
+    }
+    setup.run(env, paths)
+    lines = (paths.datasources / datasource).read_text().splitlines()
+    settings = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+    referenced = set(re.findall(r"\$\{(\w+)\}", settings))
+    assert referenced, "the datasource reads no variable"
+    written = read_env_file(paths.env_file)
+    assert referenced <= set(written), referenced - set(written)
+    assert all(written[name] for name in referenced)
