@@ -53,10 +53,13 @@ class BootedSystem:
     pid: int
     console: Path
 
-    def run(self, *command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *command: str, stdin: str | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
         """Runs a command inside the container (all its namespaces), as root."""
         return subprocess.run(
             ["nsenter", "-t", str(self.pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w", *command],
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=timeout,
