@@ -12,12 +12,15 @@ import json
 
 import image_hosts
 import pytest
+import yaml
 
 testinfra_hosts = [image_hosts.chroot_host("grafana")]
 
 SETUP_UNIT = "/etc/systemd/system/aqi-grafana-setup.service"
 DROP_IN = "/etc/systemd/system/grafana-server.service.d/10-aqi.conf"
-PINNED_GRAFANA = "12.3.0"
+ROLE_DEFAULTS = yaml.safe_load(
+    (image_hosts.REPO / "ansible/roles/grafana/defaults/main.yml").read_text()
+)
 
 
 def ini(host, path: str) -> configparser.ConfigParser:
@@ -98,7 +101,7 @@ def test_grafana_oss_is_pinned_held_and_enabled(host, rehearsal):
         pytest.skip("Grafana's apt repository is not reachable in the rehearsal")
     package = host.package("grafana")
     assert package.is_installed
-    assert package.version == PINNED_GRAFANA
+    assert package.version == ROLE_DEFAULTS["grafana_version"]
     assert "hold" in host.check_output("dpkg --get-selections grafana")
     assert host.service("grafana-server").is_enabled
 
@@ -112,3 +115,4 @@ def test_timestream_plugin_is_installed(host, rehearsal):
         ).content_string
     )
     assert plugin["id"] == "grafana-timestream-datasource"
+    assert plugin["info"]["version"] == ROLE_DEFAULTS["grafana_timestream_plugin_version"]
