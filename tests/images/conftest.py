@@ -53,13 +53,10 @@ class BootedSystem:
     pid: int
     console: Path
 
-    def run(
-        self, *command: str, stdin: str | None = None, timeout: float = 60
-    ) -> subprocess.CompletedProcess[str]:
+    def run(self, *command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """Runs a command inside the container (all its namespaces), as root."""
         return subprocess.run(
             ["nsenter", "-t", str(self.pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w", *command],
-            input=stdin,
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -82,7 +79,7 @@ def _container_init(nspawn_pid: int, deadline: float) -> int:
     raise TimeoutError("the container did not start systemd")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def booted_ingest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BootedSystem]:
     """Boots the baked ingest image with a fixture feed and a SQLite sink."""
     root = image_hosts.rootfs("ingest")

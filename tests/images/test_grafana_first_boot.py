@@ -370,32 +370,3 @@ def test_setup_provides_every_variable_the_datasource_reads(
     written = read_env_file(paths.env_file)
     assert referenced <= set(written), referenced - set(written)
     assert all(written[name] for name in referenced)
-
-
-def test_systemd_reads_the_environment_file_back_unchanged(booted_ingest, tmp_path):
-    # systemd 252 of the baked Debian 12 image parses the file grafana-server loads.
-    values = {
-        "GF_SECURITY_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "AQI_INFLUXDB_TOKEN": "abc-_DEF==",
-        "AQI_CHECK_SPACES": "  padded value  ",
-    }
-    env_file = tmp_path / "grafana.env"
-    setup.write_env_file(env_file, values)
-    written = booted_ingest.run(
-        "sh", "-c", "cat > /run/aqi-env-check.env", stdin=env_file.read_text()
-    )
-    assert written.returncode == 0, written.stderr
-    unit = (
-        "[Service]\nType=oneshot\nEnvironmentFile=/run/aqi-env-check.env\n"
-        "ExecStart=/usr/bin/env\nStandardOutput=file:/run/aqi-env-check.out\n"
-    )
-    booted_ingest.run(
-        "sh", "-c", "cat > /run/systemd/system/aqi-env-check.service", stdin=unit
-    )  # fmt: skip
-    booted_ingest.run("systemctl", "daemon-reload")
-    result = booted_ingest.run("systemctl", "start", "aqi-env-check.service")
-    assert result.returncode == 0, result.stderr
-    result = booted_ingest.run("cat", "/run/aqi-env-check.out")
-    seen = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
-    for name, value in values.items():
-        assert seen.get(name) == value, name

@@ -7,7 +7,10 @@ Against a live instance: ``AQI_IMAGE_RUNNING=1 pytest --hosts=ssh://...``.
 
 from __future__ import annotations
 
+import base64
+import importlib.util
 import re
+import sys
 import time
 
 import image_hosts
@@ -87,3 +90,35 @@ def test_systemd_restarts_the_job_when_it_dies(host):
     assert after not in ("0", before)
     assert host.service(UNIT).is_running
     assert int(host.check_output(f"systemctl show -p NRestarts --value {UNIT}")) >= 1
+
+
+def test_systemd_reads_the_grafana_environment_file_unchanged(host, tmp_path):
+    # Both images share the Debian 12 base: its systemd parses the file the
+    # Grafana first-boot setup writes for grafana-server, quotes and all.
+    path = image_hosts.REPO / "ansible/roles/grafana/files/aqi_grafana_setup.py"
+    spec = importlib.util.spec_from_file_location("aqi_grafana_setup", path)
+    assert spec and spec.loader
+    setup = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = setup
+    spec.loader.exec_module(setup)
+    values = {
+        "GF_SECURITY_ADMIN_PASSWORD": 'p4ss "word" $HOME `id` \\ end',
+        "AQI_INFLUXDB_TOKEN": "abc-_DEF==",
+        "AQI_CHECK_SPACES": "  padded value  ",
+    }
+    setup.write_env_file(tmp_path / "grafana.env", values)
+    unit = (
+        "[Service]\nType=oneshot\nEnvironmentFile=/run/aqi-env-check.env\n"
+        "ExecStart=/usr/bin/env\nStandardOutput=file:/run/aqi-env-check.out\n"
+    )
+    for content, target in (
+        ((tmp_path / "grafana.env").read_text(), "/run/aqi-env-check.env"),
+        (unit, "/run/systemd/system/aqi-env-check.service"),
+    ):
+        encoded = base64.b64encode(content.encode()).decode()
+        host.check_output(f"echo {encoded} | base64 -d > {target}")
+    host.check_output("systemctl daemon-reload && systemctl start aqi-env-check.service")
+    output = host.run("cat /run/aqi-env-check.out").stdout  # unstripped: trailing spaces count
+    seen = dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
+    for name, value in values.items():
+        assert seen.get(name) == value, name
