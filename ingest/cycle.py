@@ -168,7 +168,7 @@ class Ingestor:
             report.invalid_values = int(totals["invalid"] or 0)
             report.no_index = int(totals["no_index"] or 0)
             if totals["quarantined"]:
-                report.quarantined = self._quarantine_unusable(readings)
+                report.quarantined = self._quarantine_unusable(raw)
             valid = readings.where(valid_rows).dropDuplicates(list(model.KEY))
             new = transform.sink_frame(self._only_new(valid)).cache()
             report.new = new.count()
@@ -187,8 +187,8 @@ class Ingestor:
             new.unpersist()
             readings.unpersist()
 
-    def _quarantine_unusable(self, readings: DataFrame) -> int:
-        rows = transform.quarantine_frame(readings).collect()
+    def _quarantine_unusable(self, raw: DataFrame) -> int:
+        rows = transform.quarantine_frame(raw).collect()
         return self.quarantine.add(r.asDict() for r in rows)
 
     def _only_new(self, readings: DataFrame) -> DataFrame:

@@ -11,32 +11,37 @@ from functools import reduce
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType, StringType, StructField, StructType
+from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType
 
 from ingest import daqi, model
 
 CORRUPT = "_corrupt_record"
+RECORD = "_record"
+FILE_ERROR = "_file_error"
 REASON = "reason"
 INVALID = "invalid_values"
 
 _TEXT = StringType()
+_NUMBER = LongType()
 
-#: The v2 feed as Spark reads it. Every leaf is a string: ids and coordinates are
-#: cast afterwards, so a record with a wrong type is kept and reported, not lost.
+#: One record of the v2 feed. Ids are JSON numbers; everything else the service
+#: sends as strings ("12.30") is read as a string and cast afterwards, so an odd
+#: value is counted, never an error. A record whose shape does not fit keeps its
+#: text in ``_corrupt_record`` and is quarantined alone.
 FEED_SCHEMA = StructType(
     [
-        StructField("id", _TEXT),
+        StructField("id", _NUMBER),
         StructField("timestamp", _TEXT),
         StructField(
             "location",
             StructType(
                 [
-                    StructField("id", _TEXT),
+                    StructField("id", _NUMBER),
                     StructField("latitude", _TEXT),
                     StructField("longitude", _TEXT),
                     StructField("altitude", _TEXT),
                     StructField("country", _TEXT),
-                    StructField("indoor", _TEXT),
+                    StructField("indoor", _NUMBER),
                 ]
             ),
         ),
@@ -44,13 +49,13 @@ FEED_SCHEMA = StructType(
             "sensor",
             StructType(
                 [
-                    StructField("id", _TEXT),
+                    StructField("id", _NUMBER),
                     StructField("pin", _TEXT),
                     StructField(
                         "sensor_type",
                         StructType(
                             [
-                                StructField("id", _TEXT),
+                                StructField("id", _NUMBER),
                                 StructField("name", _TEXT),
                                 StructField("manufacturer", _TEXT),
                             ]
@@ -77,15 +82,31 @@ _INDEXED = (("aqi_pm25", "pm25", daqi.PM25_UPPER), ("aqi_pm10", "pm10", daqi.PM1
 
 
 def read_feed(spark: SparkSession, path: str, window: str) -> DataFrame:
-    """One feed file (a JSON array) as raw rows tagged with its window."""
-    raw = (
-        spark.read.schema(FEED_SCHEMA)
-        .option("multiLine", True)
-        .option("mode", "PERMISSIVE")
-        .option("columnNameOfCorruptRecord", CORRUPT)
-        .json(path)
+    """One feed file (a JSON array) as raw records tagged with its window.
+
+    The array is split into record texts first and each record is parsed on its
+    own, spread over the cores: a broken record is quarantined alone instead of
+    spoiling the whole file, and a file that is no JSON array at all (truncated,
+    an HTML error page) becomes one row with ``_file_error`` set.
+    """
+    files = spark.read.option("wholetext", True).text(path)
+    records = F.from_json("value", ArrayType(_TEXT))
+    # One generator over (text, file error) pairs: the file is parsed once per file,
+    # never once per record.
+    entries = F.when(
+        records.isNull(),
+        F.array(F.struct(F.col("value").alias(RECORD), F.lit(True).alias(FILE_ERROR))),
+    ).otherwise(
+        F.transform(records, lambda r: F.struct(r.alias(RECORD), F.lit(False).alias(FILE_ERROR)))
     )
-    return raw.withColumn("window", F.lit(window))
+    split = files.select(F.inline(entries))
+    parallelism = spark.sparkContext.defaultParallelism
+    if parallelism > 2:  # beyond one core per feed, spread the records before parsing them
+        split = split.repartition(parallelism)
+    parsed = F.from_json(RECORD, FEED_SCHEMA, {"columnNameOfCorruptRecord": CORRUPT})
+    return split.select(
+        F.when(~F.col(FILE_ERROR), parsed).alias("parsed"), RECORD, FILE_ERROR
+    ).select("parsed.*", RECORD, FILE_ERROR, F.lit(window).alias("window"))
 
 
 def _number(column: Column) -> Column:
@@ -133,11 +154,23 @@ def to_readings(raw: DataFrame) -> DataFrame:
     many values could not be used).
     """
     values = F.filter("sensordatavalues", lambda v: v["value_type"].isNotNull())
-    by_type = F.map_from_entries(
-        F.transform(values, lambda v: F.struct(v["value_type"], v["value"]))
-    )
     known = list(model.MEASURE_COLUMNS)
-    extra_raw = F.map_filter(by_type, lambda k, _v: ~k.isin(known))
+    # Higher-order functions run interpreted, not compiled: each is evaluated once
+    # per record in its own projection, and the measures are map look-ups after it.
+    unpacked = raw.select(
+        "window",
+        "timestamp",
+        "location",
+        "sensor",
+        CORRUPT,
+        FILE_ERROR,
+        F.map_from_entries(
+            F.transform(values, lambda v: F.struct(v["value_type"], v["value"]))
+        ).alias("_values"),
+        F.coalesce(F.size(values), F.lit(0)).alias(model.VALUE_COUNT),
+    ).withColumn("_extra", F.map_filter("_values", lambda k, _v: ~k.isin(known)))
+    by_type = F.col("_values")
+    extra_raw = F.col("_extra")
 
     time = F.coalesce(
         F.try_to_timestamp(F.col("timestamp"), F.lit(TIMESTAMP_FORMAT)),
@@ -145,8 +178,8 @@ def to_readings(raw: DataFrame) -> DataFrame:
     )
     columns: dict[str, Column] = {
         "window": F.col("window"),
-        "sensor_id": F.col("sensor.id").try_cast("bigint"),
-        "location_id": F.col("location.id").try_cast("bigint"),
+        "sensor_id": F.col("sensor.id"),
+        "location_id": F.col("location.id"),
         "country": F.nullif(F.trim(F.col("location.country")), F.lit("")),
         "sensor_type": F.nullif(F.trim(F.col("sensor.sensor_type.name")), F.lit("")),
         "indoor": F.col("location.indoor").try_cast("int"),
@@ -156,7 +189,7 @@ def to_readings(raw: DataFrame) -> DataFrame:
     }
     for value_type, name in model.MEASURE_COLUMNS.items():
         columns[name] = _number(by_type[value_type])
-    columns[model.VALUE_COUNT] = F.coalesce(F.size(values), F.lit(0))
+    columns[model.VALUE_COUNT] = F.col(model.VALUE_COUNT)
     columns[model.EXTRA] = F.map_filter(
         F.transform_values(extra_raw, lambda _k, v: _number(v)), lambda _k, v: v.isNotNull()
     )
@@ -166,20 +199,28 @@ def to_readings(raw: DataFrame) -> DataFrame:
     )
     columns[INVALID] = reduce(lambda a, b: a + b, invalid)
 
-    readings = raw.select(
-        F.col(CORRUPT),
-        F.col("timestamp").alias("raw_timestamp"),
+    return unpacked.select(
         time.alias("time"),
         *(expr.alias(name) for name, expr in columns.items()),
-        F.to_json(F.struct(*(c for c in raw.columns if c not in (CORRUPT, "window")))).alias("raw"),
+        _reason(unpacked).alias(REASON),
     )
-    reason = (
-        F.when(F.col(CORRUPT).isNotNull(), "malformed JSON")
-        .when(F.col("sensor_id").isNull(), "missing or non-numeric sensor id")
-        .when(F.col("location_id").isNull(), "missing or non-numeric location id")
-        .when(F.col("time").isNull(), "missing or unparseable timestamp")
+
+
+def _reason(raw: DataFrame) -> Column:
+    """Why a raw record cannot be stored, or null when it can."""
+    return (
+        F.when(raw[FILE_ERROR], "malformed JSON: the feed is not a JSON array")
+        .when(raw["sensor"]["id"].isNull(), "missing or non-numeric sensor id")
+        .when(raw["location"]["id"].isNull(), "missing or non-numeric location id")
+        .when(
+            F.coalesce(
+                F.try_to_timestamp(raw["timestamp"], F.lit(TIMESTAMP_FORMAT)),
+                F.try_to_timestamp(raw["timestamp"]),
+            ).isNull(),
+            "missing or unparseable timestamp",
+        )
+        .when(raw[CORRUPT].isNotNull(), "malformed record: a field has the wrong type")
     )
-    return readings.withColumn(REASON, reason)
 
 
 def with_index(readings: DataFrame) -> DataFrame:
@@ -214,8 +255,10 @@ def sink_frame(readings: DataFrame) -> DataFrame:
     )
 
 
-def quarantine_frame(readings: DataFrame) -> DataFrame:
-    """Rows that cannot be stored, with their reason and the raw record."""
-    return readings.where(F.col(REASON).isNotNull()).select(
-        "window", REASON, F.coalesce(F.col(CORRUPT), F.col("raw")).alias("record")
+def quarantine_frame(raw: DataFrame) -> DataFrame:
+    """Raw records that cannot be stored, with their reason and their original text."""
+    return (
+        raw.withColumn(REASON, _reason(raw))
+        .where(F.col(REASON).isNotNull())
+        .select("window", REASON, F.col(RECORD).alias("record"))
     )

@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import types
 
 import pytest
 from botocore.stub import ANY, Stubber
 
+from ingest.local_influxdb import free_port
 from ingest.sinks import SinkError
 from ingest.sinks.timestream import (
     COMMON_ATTRIBUTES,
@@ -25,7 +27,6 @@ from ingest.sinks.timestream import (
     split_common,
     watermark_query,
 )
-from tests.conftest import free_port
 from tests.ingest.timestream_helpers import (
     REGION,
     HttpAnswers,
@@ -61,7 +62,9 @@ def make_sink(**settings) -> TimestreamSink:
 def sleeps(monkeypatch) -> list[float]:
     """Back-off delays botocore asks for, recorded instead of slept."""
     delays: list[float] = []
-    monkeypatch.setattr("botocore.endpoint.time.sleep", delays.append)
+    # Only botocore's own view of the time module is replaced: patching
+    # time.sleep itself would also hit the threads Spark's Java bridge runs.
+    monkeypatch.setattr("botocore.endpoint.time", types.SimpleNamespace(sleep=delays.append))
     return delays
 
 

@@ -91,7 +91,7 @@ def test_every_field_of_the_model(spark, tmp_path):
 def test_unusable_records_get_a_reason_and_keep_their_content(spark, tmp_path, broken, reason):
     write(tmp_path, daily=[record(1, pm("5", "5")), broken])
     raw = transform.read_feed(spark, str(tmp_path / "data.24h.json"), "24h")
-    rows = transform.quarantine_frame(transform.to_readings(raw)).collect()
+    rows = transform.quarantine_frame(raw).collect()
     assert [r["reason"] for r in rows] == [reason]
     assert json.loads(rows[0]["record"])["sensordatavalues"][0]["value"] == "1"
 
@@ -123,9 +123,25 @@ def test_out_of_range_coordinates_are_dropped(spark, tmp_path):
 def test_a_broken_file_is_one_quarantined_record(spark, tmp_path, content):
     (tmp_path / "data.24h.json").write_text(content)
     raw = transform.read_feed(spark, str(tmp_path / "data.24h.json"), "24h").cache()
-    rows = transform.quarantine_frame(transform.to_readings(raw)).collect()
-    assert [r["reason"] for r in rows] == ["malformed JSON"]
+    rows = transform.quarantine_frame(raw).collect()
+    assert [r["reason"] for r in rows] == ["malformed JSON: the feed is not a JSON array"]
     assert rows[0]["record"] == content
+
+
+def test_a_record_of_the_wrong_shape_is_quarantined_alone(spark, tmp_path):
+    odd = record(2, pm("5", "5"))
+    odd["location"]["altitude"] = {"value": 3}
+    odd["sensordatavalues"] = "none"
+    (tmp_path / "data.24h.json").write_text(json.dumps([record(1, pm("5", "5")), odd, 17]))
+    raw = transform.read_feed(spark, str(tmp_path / "data.24h.json"), "24h").cache()
+    quarantined = {r["record"]: r["reason"] for r in transform.quarantine_frame(raw).collect()}
+    assert quarantined == {
+        json.dumps(odd, separators=(",", ":")): "malformed record: a field has the wrong type",
+        "17": "missing or non-numeric sensor id",
+    }
+    assert [
+        r["sensor_id"] for r in transform.to_readings(raw).where("reason is null").collect()
+    ] == [1]
 
 
 def test_an_empty_array_is_no_rows(spark, tmp_path):

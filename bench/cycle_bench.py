@@ -1,0 +1,80 @@
+"""One timed ingest cycle in a fresh process: warm the session, then run the big feeds.
+
+Prints one JSON line with the stages, counts and peak memory. run_bench.py runs
+it once per (size, store) so that each JVM's peak memory is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import SparkSession
+
+from ingest.cycle import Ingestor
+from ingest.sinks import open_sink
+from ingest.sources import FileSource
+from ingest.spark import build_session
+from ingest.synthetic import generate, write_feeds
+
+WARM_UP_SENSORS = 2_000
+
+
+def peak_kib(pid: int) -> int:
+    """VmHWM (peak resident memory) of a process, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cycle(spark: SparkSession, feeds: Path, sink_url: str, state: Path) -> dict[str, Any]:
+    sink = open_sink(sink_url)
+    sink.check()
+    ingestor = Ingestor(spark, FileSource(str(feeds), ("5m", "24h")), sink, state)
+    report = ingestor.run_cycle()
+    sink.close()
+    if report.failed:
+        raise SystemExit(f"cycle failed: {report.failed[:3]}")
+    return {
+        "fetched": report.fetched,
+        "written": report.written,
+        "seconds": {k: round(v, 2) for k, v in report.seconds.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--feeds", type=Path, required=True)
+    parser.add_argument("--sink", required=True, help="sink URL with {name} for a fresh store")
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--driver-memory", default="4g")
+    args = parser.parse_args()
+
+    spark = build_session("local[*]", app_name="aqi-bench", driver_memory=args.driver_memory)
+    warm_feeds = args.work / "warm-up-feeds"
+    write_feeds(
+        warm_feeds, generate(WARM_UP_SENSORS, datetime(2026, 11, 27, 11, tzinfo=UTC), seed=3)
+    )
+    started = time.monotonic()
+    cycle(spark, warm_feeds, args.sink.format(name="warmup"), args.work / "warm-up-state")
+    warm_up = time.monotonic() - started
+
+    measured = cycle(spark, args.feeds, args.sink.format(name="measured"), args.work / "state")
+    jvm_pid = int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
+    measured.update(
+        warm_up_s=round(warm_up, 2),
+        jvm_peak_mib=round(peak_kib(jvm_pid) / 1024),
+        python_peak_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    )
+    print(json.dumps(measured), flush=True)
+    spark.stop()
+
+
+if __name__ == "__main__":
+    main()
