@@ -9,7 +9,7 @@ from dashboard.queries import INFLUXQL, TIMESTREAM_SQL, Queries
 
 Json = dict[str, Any]
 
-#: Datasource uids, shared with the provisioning files (docs/configuration.md).
+#: Datasource uids, shared with the provisioning files (README.md, configuration reference).
 INFLUXDB_UID = "aqi-influxdb"
 TIMESTREAM_UID = "aqi-timestream"
 INFLUXDB_TYPE = "influxdb"

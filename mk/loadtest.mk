@@ -3,7 +3,7 @@
 #   make loadtest HOST=https://dashboard.example.org [ASG=aqi-grafana]
 #   make loadtest-headless HOST=... [ASG=...] [LOADTEST_RESULTS=results/run1]
 #   make loadtest-report [LOADTEST_RESULTS=...]
-# Locust settings go through LOCUST_* variables or LOCUST_ARGS (see docs/loadtest.md).
+# Locust settings go through LOCUST_* variables or LOCUST_ARGS (see "Load test" in README.md).
 
 LOADTEST_RESULTS ?= results/loadtest
 LOCUSTFILE ?= locustfiles/dashboard_load.py

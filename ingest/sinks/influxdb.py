@@ -23,10 +23,12 @@ import requests
 from ingest import model
 from ingest.http import retrying_session
 from ingest.sinks.base import Rejection, Row, Sink, SinkError, Watermarks, WriteResult
+from ingest.sinks.influx_auth import InfluxTokens
 
 log = logging.getLogger(__name__)
 
 BATCH_LINES = 5_000
+DEFAULT_ORGANIZATION = "aqi"
 TIMEOUT = (5.0, 60.0)
 
 _INTEGER_FIELDS = frozenset((*model.INDEX_COLUMNS, model.VALUE_COUNT))
@@ -80,11 +82,12 @@ def to_line(row: Row) -> str:
 
 @dataclass(frozen=True)
 class Credentials:
-    """Token, or username and password. Never printed."""
+    """Token, or username and password (with the InfluxDB 2 organization). Never printed."""
 
     token: str | None = None
     username: str | None = None
     password: str | None = None
+    organization: str = DEFAULT_ORGANIZATION
 
     def __repr__(self) -> str:
         return "Credentials(<hidden>)"
@@ -103,7 +106,9 @@ class Credentials:
             return cls(token=env["AQI_INFLUXDB_TOKEN"])
         if env.get("AQI_INFLUXDB_USERNAME"):
             return cls(
-                username=env["AQI_INFLUXDB_USERNAME"], password=env.get("AQI_INFLUXDB_PASSWORD", "")
+                username=env["AQI_INFLUXDB_USERNAME"],
+                password=env.get("AQI_INFLUXDB_PASSWORD", ""),
+                organization=env.get("AQI_INFLUXDB_ORG", DEFAULT_ORGANIZATION),
             )
         if env.get("AQI_INFLUXDB_SECRET_ARN"):
             return cls.from_secret(env["AQI_INFLUXDB_SECRET_ARN"])
@@ -128,7 +133,11 @@ class Credentials:
         if secret.get("token"):
             return cls(token=str(secret["token"]))
         if secret.get("username") and secret.get("password"):
-            return cls(username=str(secret["username"]), password=str(secret["password"]))
+            return cls(
+                username=str(secret["username"]),
+                password=str(secret["password"]),
+                organization=str(secret.get("organization") or DEFAULT_ORGANIZATION),
+            )
         raise SinkError(f"secret {secret_id} holds neither 'token' nor 'username' and 'password'")
 
 
@@ -193,7 +202,21 @@ class InfluxSink(Sink):
             raise SinkError(f"InfluxDB query failed: {result['error']}")
         return list(result.get("series", []))
 
+    def _sign_in(self) -> None:
+        """With a username and password on InfluxDB 2, switches to a token for the bucket."""
+        credentials = self.credentials
+        if credentials.token or credentials.username is None or credentials.password is None:
+            return
+        tokens = InfluxTokens(retrying_session(methods=("GET",)), self.base_url, TIMEOUT)
+        token = tokens.bucket_token(
+            credentials.username, credentials.password, credentials.organization, self.database
+        )
+        if token is not None:
+            self.credentials = Credentials(token=token)
+            self.close()
+
     def check(self) -> None:
+        self._sign_in()
         try:
             ping = self.session.get(f"{self.base_url}/ping", timeout=TIMEOUT)
             if ping.status_code != 204:
