@@ -89,6 +89,9 @@ def main() -> None:
     when = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
     print(f"machine: {machine()}", flush=True)
+    print(
+        f"load average (1/5/15 min) at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     lines = [
         "| sensors | run | total s | stages (s) | rows written | rows/s | JVM peak | Python peak |",
         "|---:|---|---:|---|---:|---:|---:|---:|",
@@ -132,6 +135,9 @@ def main() -> None:
             lines.append(row("plain Python -> SQLite (floor)", sensors, floor))
             print(lines[-1], flush=True)
     print("\n" + "\n".join(lines))
+    print(
+        f"\nload average (1/5/15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
 
 
 if __name__ == "__main__":
