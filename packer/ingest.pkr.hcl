@@ -157,6 +157,8 @@ build {
     use_proxy     = false
     ansible_env_vars = [
       "ANSIBLE_CONFIG=${local.repo_root}/ansible/ansible.cfg",
+      # The build instance is new, reachable from this address only, and gone after the build.
+      "ANSIBLE_HOST_KEY_CHECKING=False",
     ]
     extra_arguments = [
       "--extra-vars", "ingest_wheelhouse=${abspath(var.wheelhouse)}",

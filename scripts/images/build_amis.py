@@ -132,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{args.packer!r} not found: install Packer >= 1.10 (https://developer.hashicorp.com/"
             "packer/install) and the AWS credentials of the target account"
         )
+    # Packer runs ansible-playbook, and the suites run pytest, from this venv.
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     variables = {
         "region": args.region,
         "version": project_version(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,8 @@ STAND_IN = """#!{python}
 import json, os, sys
 with open(os.environ["PACKER_RECORD"], "a") as record:
     record.write(json.dumps(sys.argv[1:]) + "\\n")
+with open(os.environ["PACKER_RECORD"] + ".path", "w") as record:
+    record.write(os.environ["PATH"])
 print("stand-in packer:", sys.argv[1])
 if os.environ.get("PACKER_FAIL_ON") == sys.argv[1]:
     print("Error: template is invalid", file=sys.stderr)
@@ -141,3 +144,13 @@ def test_region_is_required(packer_record, monkeypatch):
     with pytest.raises(SystemExit):
         driver.main(["--allow-dirty"])
     assert calls(packer_record) == []
+
+
+def test_packer_finds_the_venv_ansible_playbook(packer_record, monkeypatch):
+    # The stand-in's PATH is the one Packer's ansible provisioner would search.
+    monkeypatch.setenv("PATH", f"{packer_record.parent / 'bin'}:/usr/bin:/bin")
+    driver.main(["--region", "eu-west-2", "--images", "grafana", "--allow-dirty"])
+    path = Path(f"{packer_record}.path").read_text()
+    found = shutil.which("ansible-playbook", path=path)
+    assert found is not None
+    assert Path(found).parent == Path(sys.executable).parent
