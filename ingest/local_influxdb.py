@@ -25,6 +25,8 @@ bind-address = "127.0.0.1:{rpc_port}"
   dir = "{root}/data"
   wal-dir = "{root}/wal"
   query-log-enabled = false
+  max-series-per-database = 0
+  max-values-per-tag = 0
 [http]
   enabled = true
   bind-address = "127.0.0.1:{http_port}"

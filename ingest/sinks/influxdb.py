@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -252,7 +253,11 @@ class InfluxSink(Sink):
         )
 
     def _write_batch(self, rows: list[Row], lines: list[str]) -> WriteResult:
-        """Posts one batch; on a 400, splits it until the refused lines are isolated."""
+        """Posts one batch; on a 400, splits it until the refused lines are isolated.
+
+        InfluxDB stores the good lines of a partial write, so resending them while
+        splitting only rewrites the same points.
+        """
         try:
             response = self._post(lines)
         except requests.RequestException as exc:
@@ -260,8 +265,11 @@ class InfluxSink(Sink):
         if response.status_code == 204:
             return WriteResult(written=len(rows))
         if response.status_code == 400:
-            if len(rows) == 1:
-                return WriteResult(rejected=[Rejection(rows[0], _error_text(response))])
+            reason = _error_text(response)
+            if len(rows) == 1 or _dropped(reason) == len(rows):
+                # Every line refused (a limit reached, a wrong type throughout): no
+                # need to split the batch to find them.
+                return WriteResult(rejected=[Rejection(row, reason) for row in rows])
             half = len(rows) // 2
             first = self._write_batch(rows[:half], lines[:half])
             return first.merge(self._write_batch(rows[half:], lines[half:]))
@@ -284,6 +292,12 @@ class InfluxSink(Sink):
         if self._session is not None:
             self._session.close()
             self._session = None
+
+
+def _dropped(reason: str) -> int | None:
+    """How many lines a "partial write" error says InfluxDB dropped."""
+    match = re.search(r"dropped=(\d+)", reason)
+    return int(match.group(1)) if match else None
 
 
 def _error_text(response: requests.Response) -> str:

@@ -196,3 +196,23 @@ def test_token_and_password_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("AQI_INFLUXDB_USERNAME", "writer")
     monkeypatch.setenv("AQI_INFLUXDB_PASSWORD", "pw")
     assert InfluxSink.from_url("influxdb://h:1/aq").session.auth == ("writer", "pw")
+
+
+def test_a_batch_refused_whole_is_rejected_without_splitting(influxdb, database):
+    sink = InfluxSink.from_url(f"influxdb://127.0.0.1:{influxdb.port}/{database}")
+    sink.check()
+    import requests
+
+    requests.post(
+        f"{influxdb.url}/write",
+        params={"db": database, "precision": "s"},
+        data='air_quality,window=24h,sensor_id=8 x_odd="text" 1795780000',
+        timeout=10,
+    ).raise_for_status()
+    posts = []
+    send = sink._post
+    sink._post = lambda lines: posts.append(len(lines)) or send(lines)
+    batch = [reading(sensor_id=i, extra={"odd": 1.0}) for i in range(64)]
+    result = sink.write_rows(batch)
+    assert (result.written, len(result.rejected), posts) == (0, 64, [64])
+    assert "dropped=64" in result.rejected[0].reason
