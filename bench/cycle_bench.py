@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from memory import peak_kib
 from pyspark.sql import SparkSession
 
 from ingest.cycle import Ingestor
@@ -23,14 +24,6 @@ from ingest.spark import build_session
 from ingest.synthetic import generate, write_feeds
 
 WARM_UP_SENSORS = 2_000
-
-
-def peak_kib(pid: int) -> int:
-    """VmHWM (peak resident memory) of a process, in KiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
 
 
 def cycle(spark: SparkSession, feeds: Path, sink_url: str, state: Path) -> dict[str, Any]:
@@ -70,7 +63,7 @@ def main() -> None:
     measured.update(
         warm_up_s=round(warm_up, 2),
         jvm_peak_mib=round(peak_kib(jvm_pid) / 1024),
-        python_peak_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        python_peak_mib=round(peak_kib(os.getpid()) / 1024),
     )
     print(json.dumps(measured), flush=True)
     spark.stop()

@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import resource
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from memory import peak_kib
 
 from ingest import daqi, model
 from ingest.sinks.sqlite import INSERT, SCHEMA
@@ -88,7 +90,7 @@ def main() -> None:
             {
                 "written": written,
                 "seconds": {"total": round(time.monotonic() - started, 2)},
-                "python_peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "python_peak_mib": round(peak_kib(os.getpid()) / 1024),
             }
         ),
         flush=True,
