@@ -1,4 +1,4 @@
-# The settings handed to the images at boot (docs/configuration.md): the
+# The settings handed to the images at boot (README.md, configuration reference): the
 # environment files /etc/aqi-ingest/deploy.env and /etc/aqi-grafana/deploy.env,
 # written by cloud-init. They hold names, URLs and secret ARNs only; the
 # instances read the secrets themselves with their instance profile.

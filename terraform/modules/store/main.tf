@@ -1,5 +1,5 @@
 # The time-series store, one of two engines. The names are the ones every part
-# of the platform uses (docs/configuration.md): InfluxDB organization "aqi" and
+# of the platform uses (README.md, configuration reference): InfluxDB organization "aqi" and
 # bucket "aq"; LiveAnalytics database "aqi" and table "air_quality".
 
 locals {
