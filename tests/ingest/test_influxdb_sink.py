@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+import requests
 
 from ingest import cli
 from ingest.sinks import SinkError, open_sink
@@ -107,19 +108,21 @@ def test_end_to_end_into_influxdb_twice_gives_the_same_points(influxdb, database
     }
 
 
-def test_a_refused_line_is_isolated_and_the_rest_is_written(influxdb, database):
-    sink = InfluxSink.from_url(f"influxdb://127.0.0.1:{influxdb.port}/{database}")
-    sink.check()
-    # A field first written as a string fixes its type: a float for it is then refused.
-    assert sink.write_rows([reading(sensor_id=9, extra={}, band="Low")]).written == 1
-    import requests
-
+def make_x_odd_a_text_field(influxdb, database):
+    """Writes field x_odd as a string: InfluxDB then refuses any float for it."""
     requests.post(
         f"{influxdb.url}/write",
         params={"db": database, "precision": "s"},
         data='air_quality,window=24h,sensor_id=8 x_odd="text" 1795780000',
         timeout=10,
     ).raise_for_status()
+
+
+def test_a_refused_line_is_isolated_and_the_rest_is_written(influxdb, database):
+    sink = InfluxSink.from_url(f"influxdb://127.0.0.1:{influxdb.port}/{database}")
+    sink.check()
+    assert sink.write_rows([reading(sensor_id=9, extra={}, band="Low")]).written == 1
+    make_x_odd_a_text_field(influxdb, database)
     batch = [reading(sensor_id=i, time=1_795_780_800 + i) for i in range(20)]
     batch[13] = reading(sensor_id=13, time=1_795_780_813, extra={"odd": 1.5})
     result = sink.write_rows(batch)
@@ -157,9 +160,7 @@ def test_writes_to_a_stopped_server_fail_without_loss(influxdb, database, monkey
     from ingest.local_influxdb import free_port
 
     sink.base_url = f"http://127.0.0.1:{free_port()}"  # the store goes away after start
-    monkeypatch.setattr(
-        "ingest.sinks.influxdb.retrying_session", lambda **_: __import__("requests").Session()
-    )
+    monkeypatch.setattr("ingest.sinks.influxdb.retrying_session", lambda **_: requests.Session())
     sink.close()
     result = sink.write_rows([reading()])
     assert result.written == 0 and len(result.failed) == 1 and "ConnectionError" in result.failed[0]
@@ -201,14 +202,7 @@ def test_token_and_password_come_from_the_environment(monkeypatch):
 def test_a_batch_refused_whole_is_rejected_without_splitting(influxdb, database):
     sink = InfluxSink.from_url(f"influxdb://127.0.0.1:{influxdb.port}/{database}")
     sink.check()
-    import requests
-
-    requests.post(
-        f"{influxdb.url}/write",
-        params={"db": database, "precision": "s"},
-        data='air_quality,window=24h,sensor_id=8 x_odd="text" 1795780000',
-        timeout=10,
-    ).raise_for_status()
+    make_x_odd_a_text_field(influxdb, database)
     posts = []
     send = sink._post
     sink._post = lambda lines: posts.append(len(lines)) or send(lines)
