@@ -8,6 +8,7 @@ value becomes null and is counted, never an error that stops the cycle).
 from __future__ import annotations
 
 from functools import reduce
+from pathlib import Path
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -81,15 +82,27 @@ _BAND_LIMITS = ((3, "Low"), (6, "Moderate"), (9, "High"))
 _INDEXED = (("aqi_pm25", "pm25", daqi.PM25_UPPER), ("aqi_pm10", "pm10", daqi.PM10_UPPER))
 
 
-def read_feed(spark: SparkSession, path: str, window: str) -> DataFrame:
+def read_feed(
+    spark: SparkSession, path: str, window: str, ship_from_driver: bool | None = None
+) -> DataFrame:
     """One feed file (a JSON array) as raw records tagged with its window.
 
     The array is split into record texts first and each record is parsed on its
     own, spread over the cores: a broken record is quarantined alone instead of
     spoiling the whole file, and a file that is no JSON array at all (truncated,
     an HTML error page) becomes one row with ``_file_error`` set.
+
+    The feed file is on the driver. In local mode Spark reads it in place; on a
+    cluster (or with ``ship_from_driver``) the driver sends its text along, so
+    executors on other hosts need no shared storage.
     """
-    files = spark.read.option("wholetext", True).text(path)
+    if ship_from_driver is None:
+        ship_from_driver = not (spark.sparkContext.master or "local").startswith("local")
+    if ship_from_driver:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        files = spark.createDataFrame([(text,)], "value string")
+    else:
+        files = spark.read.option("wholetext", True).text(path)
     records = F.from_json("value", ArrayType(_TEXT))
     # One generator over (text, file error) pairs: the file is parsed once per file,
     # never once per record.

@@ -147,3 +147,26 @@ def test_a_record_of_the_wrong_shape_is_quarantined_alone(spark, tmp_path):
 def test_an_empty_array_is_no_rows(spark, tmp_path):
     (tmp_path / "data.24h.json").write_text("[]")
     assert readings_of(spark, tmp_path) == {}
+
+
+def test_a_feed_shipped_from_the_driver_reads_the_same(spark, tmp_path):
+    """On a cluster the driver sends the feed's text: the records come out the same."""
+    write(
+        tmp_path,
+        daily=[record(1, pm("12", "80")), record(None, pm("1", "1")), record(2, pm("5", "5"))],
+    )
+    path = str(tmp_path / "data.24h.json")
+    in_place = transform.read_feed(spark, path, "24h", ship_from_driver=False)
+    shipped = transform.read_feed(spark, path, "24h", ship_from_driver=True)
+    columns = [
+        "window",
+        "timestamp",
+        "sensor",
+        "sensordatavalues",
+        transform.RECORD,
+        transform.FILE_ERROR,
+    ]
+    assert sorted(map(str, shipped.select(columns).collect())) == sorted(
+        map(str, in_place.select(columns).collect())
+    )
+    assert len(shipped.collect()) == 3
