@@ -38,7 +38,9 @@ def deployment_guide() -> str:
 
 def test_deployment_guide_uses_the_make_targets_that_exist() -> None:
     guide = deployment_guide()
-    makefiles = "".join(p.read_text() for p in [REPO / "Makefile", *sorted((REPO / "mk").glob("*.mk"))])
+    makefiles = "".join(
+        p.read_text() for p in [REPO / "Makefile", *sorted((REPO / "mk").glob("*.mk"))]
+    )
     used = set(re.findall(r"`make ([a-z-]+)", guide))
     assert {"ami", "plan", "apply", "destroy", "test"} <= used
     defined = set(re.findall(r"^([a-z-]+):", makefiles, re.M))
