@@ -122,6 +122,11 @@ def read_feed(
     ).select("parsed.*", RECORD, FILE_ERROR, F.lit(window).alias("window"))
 
 
+def _feed_time(text: Column) -> Column:
+    """The feed's "YYYY-MM-DD HH:MM:SS" (UTC), or an ISO-8601 timestamp; null when neither."""
+    return F.coalesce(F.try_to_timestamp(text, F.lit(TIMESTAMP_FORMAT)), F.try_to_timestamp(text))
+
+
 def _number(column: Column) -> Column:
     """A finite double, or null (non-numeric, NaN and infinities are null)."""
     value = column.try_cast("double")
@@ -185,10 +190,7 @@ def to_readings(raw: DataFrame) -> DataFrame:
     by_type = F.col("_values")
     extra_raw = F.col("_extra")
 
-    time = F.coalesce(
-        F.try_to_timestamp(F.col("timestamp"), F.lit(TIMESTAMP_FORMAT)),
-        F.try_to_timestamp(F.col("timestamp")),
-    )
+    time = _feed_time(F.col("timestamp"))
     columns: dict[str, Column] = {
         "window": F.col("window"),
         "sensor_id": F.col("sensor.id"),
@@ -225,13 +227,7 @@ def _reason(raw: DataFrame) -> Column:
         F.when(raw[FILE_ERROR], "malformed JSON: the feed is not a JSON array")
         .when(raw["sensor"]["id"].isNull(), "missing or non-numeric sensor id")
         .when(raw["location"]["id"].isNull(), "missing or non-numeric location id")
-        .when(
-            F.coalesce(
-                F.try_to_timestamp(raw["timestamp"], F.lit(TIMESTAMP_FORMAT)),
-                F.try_to_timestamp(raw["timestamp"]),
-            ).isNull(),
-            "missing or unparseable timestamp",
-        )
+        .when(_feed_time(raw["timestamp"]).isNull(), "missing or unparseable timestamp")
         .when(raw[CORRUPT].isNotNull(), "malformed record: a field has the wrong type")
     )
 
