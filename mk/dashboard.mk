@@ -2,8 +2,8 @@
 
 .PHONY: dashboard dashboard-check
 
-dashboard: venv ## Regenerate dashboard/air-quality-{influxdb,timestream}.json
+dashboard: tools-dashboard ## Regenerate dashboard/air-quality-{influxdb,timestream}.json
 	$(PY) -m dashboard.generate
 
-dashboard-check: venv ## Fail when the committed dashboard JSON is not what the generator writes
+dashboard-check: tools-dashboard ## Fail when the committed dashboard JSON is not what the generator writes
 	$(PY) -m dashboard.generate --check

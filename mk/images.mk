@@ -14,17 +14,17 @@ TEST_SETUP += images-tools bake-local
 
 .PHONY: images-tools bake-local ami
 
-images-tools: venv ## Install the image checks' tools (hcl2json from npm)
+images-tools: tools-images ## Install the image checks' tools (hcl2json from npm)
 	@test -f $(IMAGES_NPM)/node_modules/@cdktf/hcl2json/package.json || \
 	  npm install --silent --no-audit --no-fund --prefix $(IMAGES_NPM) \
 	    @cdktf/hcl2json@$(HCL2JSON_VERSION) >/dev/null
 
-bake-local: venv $(BAKE_DIR)/.baked ## Bake both images locally (debootstrap + the playbooks, twice); ARCH=arm64 under qemu
+bake-local: tools-images $(BAKE_DIR)/.baked ## Bake both images locally (debootstrap + the playbooks, twice); ARCH=arm64 under qemu
 
 $(BAKE_DIR)/.baked: $(BAKE_INPUTS)
 	@rm -f $@
 	scripts/images/bake-local $(ARCH)
 	@touch $@
 
-ami: venv ## Build both AMIs with Packer in REGION (needs packer and AWS credentials)
+ami: tools-images ## Build both AMIs with Packer in REGION (needs packer and AWS credentials)
 	$(PY) scripts/images/build_amis.py --region "$(REGION)" $(AMI_ARGS)

@@ -34,12 +34,12 @@ endef
 
 .PHONY: loadtest loadtest-headless loadtest-report
 
-loadtest: venv ## Locust web UI on the staged profile (HOST=URL; ASG=group runs the monitor)
+loadtest: tools-loadtest ## Locust web UI on the staged profile (HOST=URL; ASG=group runs the monitor)
 	@$(call loadtest_with_monitor,--web-host $(LOCUST_WEB_HOST) --csv $(LOADTEST_RESULTS)/locust --csv-full-history)
 
-loadtest-headless: venv ## Headless run: CSV + HTML reports in LOADTEST_RESULTS, exit 1 on a missed threshold
+loadtest-headless: tools-loadtest ## Headless run: CSV + HTML reports in LOADTEST_RESULTS, exit 1 on a missed threshold
 	@$(call loadtest_with_monitor,--headless --only-summary --csv $(LOADTEST_RESULTS)/locust --csv-full-history --html $(LOADTEST_RESULTS)/report.html)
 
-loadtest-report: venv ## PNG of instances, CPU, requests/s and p95 from LOADTEST_RESULTS' CSVs
+loadtest-report: tools-loadtest ## PNG of instances, CPU, requests/s and p95 from LOADTEST_RESULTS' CSVs
 	$(PY) -m locustfiles.report --stats $(LOADTEST_RESULTS)/locust_stats_history.csv \
 	  --asg $(LOADTEST_RESULTS)/asg.csv --out $(LOADTEST_RESULTS)/report.png

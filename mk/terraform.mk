@@ -18,7 +18,7 @@ TEST_SETUP += terraform-tools
 
 .PHONY: terraform-tools terraform-check terraform-docs terraform-init plan apply destroy
 
-terraform-tools: venv ## Install the offline Terraform checks (HCL parser, provider schemas, checkov)
+terraform-tools: tools-terraform ## Install the offline Terraform checks (HCL parser, provider schemas, checkov)
 	@command -v npm >/dev/null || scripts/ensure-apt nodejs npm
 	@[ -d $(HCL_TOOLS)/node_modules/@cdktf/hcl2json ] || \
 	  npm ci --prefix $(HCL_TOOLS) --no-audit --no-fund --loglevel=error
@@ -58,5 +58,5 @@ apply: terraform-init ## Create or update the AWS stack (needs terraform and AWS
 destroy: terraform-init ## Delete the AWS stack (set alb_deletion_protection = false and apply first)
 	$(TERRAFORM) -chdir=$(TF_DIR) destroy -input=false -var-file=$(TF_VARS) $(TF_ARGS)
 
-terraform-docs: venv ## Regenerate the inputs/outputs tables of the READMEs under terraform/
+terraform-docs: tools-terraform ## Regenerate the inputs/outputs tables of the READMEs under terraform/
 	$(PY) -m tests.terraform.readme_tables

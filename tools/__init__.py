@@ -1,0 +1,1 @@
+"""Developer tools of this repository: used by tests, benchmarks and make targets, never shipped."""
