@@ -1,4 +1,4 @@
-"""The READMEs and the deployment guide match the code and the Makefile."""
+"""The module READMEs and the deployment guide match the code and the Makefile."""
 
 from __future__ import annotations
 
@@ -29,11 +29,8 @@ def test_readme_check_notices_an_undocumented_variable(tree) -> None:
 
 
 def deployment_guide() -> str:
-    """The README's section on deploying with Terraform."""
-    readme = (REPO / "README.md").read_text()
-    start = readme.index("## Deploying to AWS with Terraform")
-    end = readme.find("\n## ", start + 1)
-    return readme[start : end if end != -1 else None]
+    """The deployment guide."""
+    return (REPO / "docs" / "deployment.md").read_text()
 
 
 def test_deployment_guide_uses_the_make_targets_that_exist() -> None:
