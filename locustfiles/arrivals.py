@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,11 @@ DASHBOARD_PROFILE: tuple[Stage, ...] = (
 )
 
 #: Loops each arriving user runs before it idles.
-DEFAULT_LOOPS = 100
+DEFAULT_LOOPS: Final = 100
+#: Multiplies every stage duration (1: the profile in real time).
+DEFAULT_TIME_SCALE: Final = 1.0
+#: Seconds after the last stage to wait for users still running their loops.
+DEFAULT_DRAIN_LIMIT: Final = 600.0
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,8 @@ class ArrivalSchedule:
     def __init__(
         self,
         stages: Sequence[Stage] = DASHBOARD_PROFILE,
-        time_scale: float = 1.0,
-        drain_limit: float = 600.0,
+        time_scale: float = DEFAULT_TIME_SCALE,
+        drain_limit: float = DEFAULT_DRAIN_LIMIT,
     ) -> None:
         if not stages:
             raise ValueError("a profile needs at least one stage")

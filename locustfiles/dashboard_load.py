@@ -31,9 +31,14 @@ from locust.contrib.fasthttp import FastHttpUser
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
-from locustfiles.arrivals import DEFAULT_LOOPS, ArrivalSchedule
+from locustfiles.arrivals import (
+    DEFAULT_DRAIN_LIMIT,
+    DEFAULT_LOOPS,
+    DEFAULT_TIME_SCALE,
+    ArrivalSchedule,
+)
 from locustfiles.panel_queries import DashboardError, PanelQuery, load_dashboard, panel_queries
-from locustfiles.thresholds import RunSummary, Thresholds, missed_thresholds
+from locustfiles.thresholds import DEFAULT_THRESHOLDS, RunSummary, Thresholds, missed_thresholds
 
 logger = logging.getLogger("dashboard_load")
 
@@ -74,11 +79,41 @@ def _add_options(parser: Any) -> None:
             "Values of var-location: Sensor.Community location ids (a,b,..)",
         ),
         ("loops", "LOCUST_LOOPS", int, DEFAULT_LOOPS, "Loops each arriving user runs"),
-        ("time-scale", "LOCUST_TIME_SCALE", float, 1.0, "Multiplies every stage duration"),
-        ("drain-limit", "LOCUST_DRAIN_LIMIT", float, 600.0, "Max seconds to wait for loops"),
-        ("p95-ms", "LOCUST_P95_MS", float, 75.0, "Threshold: 95th percentile (ms)"),
-        ("p99-ms", "LOCUST_P99_MS", float, 100.0, "Threshold: 99th percentile (ms)"),
-        ("max-error-ratio", "LOCUST_MAX_ERROR_RATIO", float, 0.01, "Threshold: failed/all"),
+        (
+            "time-scale",
+            "LOCUST_TIME_SCALE",
+            float,
+            DEFAULT_TIME_SCALE,
+            "Multiplies every stage duration",
+        ),
+        (
+            "drain-limit",
+            "LOCUST_DRAIN_LIMIT",
+            float,
+            DEFAULT_DRAIN_LIMIT,
+            "Max seconds to wait for loops after the last stage",
+        ),
+        (
+            "p95-ms",
+            "LOCUST_P95_MS",
+            float,
+            DEFAULT_THRESHOLDS.p95_ms,
+            "Threshold: 95th percentile (ms)",
+        ),
+        (
+            "p99-ms",
+            "LOCUST_P99_MS",
+            float,
+            DEFAULT_THRESHOLDS.p99_ms,
+            "Threshold: 99th percentile (ms)",
+        ),
+        (
+            "max-error-ratio",
+            "LOCUST_MAX_ERROR_RATIO",
+            float,
+            DEFAULT_THRESHOLDS.max_error_ratio,
+            "Threshold: failed/all",
+        ),
     ]
     for name, env_var, kind, default, help_text in options:
         parser.add_argument(

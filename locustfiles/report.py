@@ -24,6 +24,8 @@ matplotlib.use("Agg")
 import matplotlib.dates as mdates
 from matplotlib.figure import Figure
 
+from locustfiles.thresholds import DEFAULT_THRESHOLDS
+
 AGGREGATED = "Aggregated"
 
 
@@ -85,9 +87,12 @@ def read_asg_monitor(path: Path) -> AsgSeries:
 
 
 def build_figure(
-    locust: LocustSeries, asg: AsgSeries | None, p95_threshold_ms: float | None = 75.0
+    locust: LocustSeries, asg: AsgSeries | None, p95_threshold_ms: float | None
 ) -> Figure:
-    """Three panels sharing the time axis: instances, CPU per instance, requests/s and p95."""
+    """Three panels sharing the time axis: instances, CPU per instance, requests/s and p95.
+
+    ``p95_threshold_ms`` draws the threshold as a line on the p95 panel (None: no line).
+    """
     figure = Figure(figsize=(11, 8.5), layout="constrained")
     ax_instances, ax_cpu, ax_rps = figure.subplots(3, 1, sharex=True)
     figure.suptitle("Dashboard load test")
@@ -142,7 +147,10 @@ def build_figure(
 
 
 def render(
-    stats: Path, out: Path, asg: Path | None = None, p95_threshold_ms: float | None = 75.0
+    stats: Path,
+    out: Path,
+    asg: Path | None = None,
+    p95_threshold_ms: float | None = DEFAULT_THRESHOLDS.p95_ms,
 ) -> Path:
     """Writes the PNG report and returns its path."""
     figure = build_figure(
@@ -155,13 +163,22 @@ def render(
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stats", type=Path, required=True, help="Locust *_stats_history.csv")
     parser.add_argument("--asg", type=Path, help="ASG monitor CSV (optional)")
     parser.add_argument("--out", type=Path, required=True, help="PNG to write")
-    parser.add_argument("--p95-ms", type=float, default=75.0, help="p95 threshold line (ms)")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--p95-ms",
+        type=float,
+        default=DEFAULT_THRESHOLDS.p95_ms,
+        help="p95 threshold line in ms (default: %(default)g, the load test's threshold)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
     asg = args.asg if args.asg is not None and args.asg.exists() else None
     print(render(args.stats, args.out, asg, args.p95_ms))
     return 0

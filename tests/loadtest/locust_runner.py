@@ -1,4 +1,6 @@
-"""Runs the dashboard load test headless in a subprocess, against loopback only.
+"""Runs the dashboard load test, or a module that imports Locust, in a subprocess.
+
+The load test only ever targets loopback.
 
 Locust monkey-patches the standard library with gevent when imported, so it is
 only ever imported in subprocesses, never in the pytest process.
@@ -7,11 +9,13 @@ only ever imported in subprocesses, never in the pytest process.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).parent / "data"
@@ -59,9 +63,38 @@ def run_locust(url: str, results: Path, *args: str, timeout: float = 180) -> Loc
         "--only-summary",
         *args,
     ]
-    # Settings come from the arguments only, never from a developer's LOCUST_* variables.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
     proc = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        command,
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     return LocustRun(proc.returncode, proc.stdout + proc.stderr, results)
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment without LOCUST_* variables.
+
+    Settings come from the arguments only, never from a developer's LOCUST_* variables.
+    """
+    return {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
+
+
+def run_module(module: str, request: object, timeout: float = 60) -> Any:
+    """Runs ``python -m module`` with ``request`` as JSON on stdin and returns its JSON output."""
+    proc = subprocess.run(
+        [sys.executable, "-m", module],
+        input=json.dumps(request),
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"{module} exited {proc.returncode}: {proc.stderr[-3000:]}")
+    return json.loads(proc.stdout)

@@ -8,8 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import matplotlib.dates as mdates
+import pytest
 
+from locustfiles import report
 from locustfiles.report import build_figure, read_asg_monitor, read_locust_history, render
+from locustfiles.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from tests.loadtest.locust_runner import DATA
 
 STATS = DATA / "locust_stats_history.csv"
@@ -68,3 +71,12 @@ def test_render_writes_a_png(tmp_path: Path):
     assert (width, height) == (1100, 850)
     # Without a monitor CSV the Locust panel still renders.
     assert render(STATS, tmp_path / "locust-only.png").stat().st_size > 10_000
+
+
+def test_threshold_line_defaults_to_the_load_test_threshold(monkeypatch: pytest.MonkeyPatch):
+    args = ["--stats", str(STATS), "--out", "report.png"]
+    assert report.parse_args(args).p95_ms == DEFAULT_THRESHOLDS.p95_ms == 75
+    assert report.parse_args([*args, "--p95-ms", "50"]).p95_ms == 50
+    # A copy of the value in the report would not follow its home.
+    monkeypatch.setattr(report, "DEFAULT_THRESHOLDS", Thresholds(40, 60, 0.2))
+    assert report.parse_args(args).p95_ms == 40

@@ -6,15 +6,11 @@ import pytest
 
 from locustfiles.thresholds import RunSummary, Thresholds, missed_thresholds
 
-DEFAULTS = Thresholds()
+LIMITS = Thresholds(p95_ms=75, p99_ms=100, max_error_ratio=0.01)
 
 
-def test_defaults_are_the_published_limits():
-    assert (DEFAULTS.p95_ms, DEFAULTS.p99_ms, DEFAULTS.max_error_ratio) == (75, 100, 0.01)
-
-
-def test_a_run_at_the_limits_passes():
-    assert missed_thresholds(DEFAULTS, RunSummary(1000, 75, 100, 0.01)) == []
+def test_a_run_at_the_limits_passes() -> None:
+    assert missed_thresholds(LIMITS, RunSummary(1000, 75, 100, 0.01)) == []
 
 
 @pytest.mark.parametrize(
@@ -26,13 +22,24 @@ def test_a_run_at_the_limits_passes():
         (RunSummary(0, 0, 0, 0), ["no requests were made"]),
     ],
 )
-def test_each_missed_threshold_is_named(summary, expected):
-    assert missed_thresholds(DEFAULTS, summary) == expected
+def test_each_missed_threshold_is_named(summary: RunSummary, expected: list[str]) -> None:
+    assert missed_thresholds(LIMITS, summary) == expected
 
 
-def test_all_misses_are_reported_and_limits_are_settings():
+def test_all_misses_are_reported_and_limits_are_settings() -> None:
     strict = Thresholds(p95_ms=20, p99_ms=30, max_error_ratio=0)
     missed = missed_thresholds(strict, RunSummary(10, 25, 35, 0.1))
     assert [line.split()[0] for line in missed] == ["p95", "p99", "error"]
-    with pytest.raises(ValueError):
-        Thresholds(max_error_ratio=2)
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ({"p95_ms": 0, "p99_ms": 100, "max_error_ratio": 0.01}, "must be > 0 ms"),
+        ({"p95_ms": 75, "p99_ms": -1, "max_error_ratio": 0.01}, "must be > 0 ms"),
+        ({"p95_ms": 75, "p99_ms": 100, "max_error_ratio": 2}, "between 0 and 1"),
+    ],
+)
+def test_impossible_limits_are_refused(limits: dict[str, float], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Thresholds(**limits)
