@@ -1,7 +1,8 @@
 """Steps the Locust shape class through a fake clock (run in a subprocess: Locust patches gevent).
 
 Reads ``{"time_scale": .., "drain_limit": .., "steps": [[seconds, finished_users], ...]}``
-on stdin and prints the shape's tick for every step as JSON.
+on stdin and prints ``{"lookahead": seconds, "ticks": [...]}``: the shape's
+lookahead and its tick for every step, as JSON.
 """
 
 from __future__ import annotations
@@ -10,23 +11,16 @@ import json
 import sys
 from types import SimpleNamespace
 
-from locust.argument_parser import get_parser
-
-from locustfiles.dashboard_load import STATE, StagedArrivalShape
+from locustfiles.dashboard_load import LOOKAHEAD_SECONDS, STATE, StagedArrivalShape
+from tests.loadtest.locust_settings import parse_options
 
 
 def main() -> None:
     request = json.load(sys.stdin)
-    # The locustfile's own options, parsed by Locust's parser as on the command line.
-    options = get_parser(default_config_files=[]).parse_args(
-        [
-            "--time-scale",
-            str(request["time_scale"]),
-            "--drain-limit",
-            str(request["drain_limit"]),
-        ]
+    options = parse_options(
+        ["--time-scale", str(request["time_scale"]), "--drain-limit", str(request["drain_limit"])]
     )
-    shape = StagedArrivalShape()
+    shape = StagedArrivalShape()  # type: ignore[no-untyped-call]
     shape.runner = SimpleNamespace(environment=SimpleNamespace(parsed_options=options))  # type: ignore[assignment]
     shape.reset_time()
     clock = {"now": 0.0}
@@ -36,7 +30,7 @@ def main() -> None:
         clock["now"] = now
         STATE.finished_users = finished
         ticks.append(shape.tick())
-    json.dump(ticks, sys.stdout)
+    json.dump({"lookahead": LOOKAHEAD_SECONDS, "ticks": ticks}, sys.stdout)
 
 
 if __name__ == "__main__":

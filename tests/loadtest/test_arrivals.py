@@ -5,28 +5,20 @@ from __future__ import annotations
 import pytest
 
 from locustfiles.arrivals import DASHBOARD_PROFILE, ArrivalSchedule, Stage
-
-# The reference profile: (seconds, new users per second); rate 0 is a pause.
-REFERENCE = [
-    (50, 1),
-    (30, 0),
-    (50, 1),
-    (60, 0),
-    (60, 1),
-    (30, 0),
-    (50, 2),
-    (60, 0),
-    (60, 2),
-    (60, 0),
-    (80, 2),
-]
+from tests.loadtest.reference_profile import (
+    REFERENCE,
+    REFERENCE_ARRIVALS,
+    REFERENCE_SECONDS,
+    reference_instants,
+)
 
 
 def test_profile_is_the_reference_profile():
     assert [(s.duration, s.arrival_rate) for s in DASHBOARD_PROFILE] == REFERENCE
+    # The documented totals: 540 users in 590 seconds.
+    assert (REFERENCE_ARRIVALS, REFERENCE_SECONDS) == (540, 590)
     schedule = ArrivalSchedule()
-    assert schedule.total_arrivals == 50 + 50 + 60 + 100 + 120 + 160
-    assert schedule.end == 590
+    assert (schedule.total_arrivals, schedule.end) == (REFERENCE_ARRIVALS, REFERENCE_SECONDS)
 
 
 @pytest.mark.parametrize("time_scale", [1.0, 0.1, 0.02])
@@ -54,7 +46,7 @@ def test_stepping_through_time_gives_each_stage_its_arrivals(time_scale):
         arrived += duration * rate
         assert schedule.arrivals_due(end - step / 2) == arrived
         start = end
-    assert schedule.arrivals_due(start + 1000) == arrived == 540
+    assert schedule.arrivals_due(start + 1000) == arrived == REFERENCE_ARRIVALS
 
 
 def test_spawn_rate_follows_the_stage_and_holds_in_pauses():
@@ -95,7 +87,7 @@ def test_arrival_instants_are_evenly_spaced_within_each_stage():
     assert instants[50] == 40.0  # after the 15 s pause
     assert instants[160:163] == [140.0, 140.25, 140.5]  # first 2/s stage (280 s unscaled)
     assert instants[260] == 195.0  # second 2/s stage (390 s unscaled)
-    assert instants == sorted(instants)
+    assert instants == pytest.approx(reference_instants(0.5))
     # Each instant is counted by arrivals_due from that instant on.
     assert all(schedule.arrivals_due(t) == n + 1 for n, t in enumerate(instants) if n % 7 == 0)
-    assert schedule.arrival_time(540) == schedule.end
+    assert schedule.arrival_time(REFERENCE_ARRIVALS) == schedule.end
