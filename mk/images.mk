@@ -4,8 +4,6 @@
 ARCH ?= amd64
 REGION ?= $(AWS_REGION)
 BAKE_DIR := build/bake/$(ARCH)
-IMAGES_NPM := .cache/images-npm
-HCL2JSON_VERSION := 0.21.0
 # Everything a bake depends on: a change to any of these re-bakes from scratch.
 BAKE_INPUTS := pyproject.toml $(shell find ansible dashboard ingest scripts/images -type f \
   -not -path '*/__pycache__/*' -not -name '*.pyc' 2>/dev/null | sort)
@@ -14,10 +12,7 @@ TEST_SETUP += images-tools bake-local
 
 .PHONY: images-tools bake-local ami
 
-images-tools: tools-images ## Install the image checks' tools (hcl2json from npm)
-	@test -f $(IMAGES_NPM)/node_modules/@cdktf/hcl2json/package.json || \
-	  npm install --silent --no-audit --no-fund --prefix $(IMAGES_NPM) \
-	    @cdktf/hcl2json@$(HCL2JSON_VERSION) >/dev/null
+images-tools: tools-images hcl-tools ## Install the image checks' tools (the images tool set, HashiCorp's HCL parser)
 
 bake-local: tools-images $(BAKE_DIR)/.baked ## Bake both images locally (debootstrap + the playbooks, twice); ARCH=arm64 under qemu
 

@@ -12,16 +12,23 @@ TF_SCHEMA_VENV := .venv-tfschema
 TF_SCHEMA_PACKAGES := cdktf-cdktf-provider-aws==21.22.1 cdktf-cdktf-provider-random==12.0.1
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
+# HashiCorp's HCL parser (npm @cdktf/hcl2json) for the Terraform and the Packer
+# checks: one install, pinned by tools/hcl/package-lock.json.
 HCL_TOOLS := tools/hcl
+HCL_INSTALLED := $(HCL_TOOLS)/node_modules/.installed
 
 TEST_SETUP += terraform-tools
 
-.PHONY: terraform-tools terraform-check terraform-docs terraform-init plan apply destroy
+.PHONY: hcl-tools terraform-tools terraform-check terraform-docs terraform-init plan apply destroy
 
-terraform-tools: tools-terraform ## Install the offline Terraform checks (HCL parser, provider schemas, checkov)
+hcl-tools: $(HCL_INSTALLED) ## Install HashiCorp's HCL parser (npm, pinned in tools/hcl/package-lock.json)
+
+$(HCL_INSTALLED): $(HCL_TOOLS)/package.json $(HCL_TOOLS)/package-lock.json
 	@command -v npm >/dev/null || scripts/ensure-apt nodejs npm
-	@[ -d $(HCL_TOOLS)/node_modules/@cdktf/hcl2json ] || \
-	  npm ci --prefix $(HCL_TOOLS) --no-audit --no-fund --loglevel=error
+	npm ci --prefix $(HCL_TOOLS) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+terraform-tools: tools-terraform hcl-tools ## Install the offline Terraform checks (HCL parser, provider schemas, checkov)
 	@ls $(TF_SCHEMA_VENV)/lib/python3*/site-packages/cdktf_cdktf_provider_random/_jsii/*.jsii.tgz >/dev/null 2>&1 || { \
 	  echo "installing provider schemas: $(TF_SCHEMA_PACKAGES)"; \
 	  $(PYTHON) -m venv $(TF_SCHEMA_VENV) && \

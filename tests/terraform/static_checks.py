@@ -9,7 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .hcl_config import Block, Body, Module, walk
+from tools.hcl.terraform import Block, Body, Module, walk
+
 from .provider_schema import Arg, ProviderSchema
 
 #: Meta-arguments Terraform accepts on every resource, data source or ephemeral.

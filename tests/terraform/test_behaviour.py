@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .hcl_config import sub_blocks
+from tools.hcl.terraform import sub_blocks
 
 
 def default(module, name):

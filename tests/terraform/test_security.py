@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from . import hcl_config, security_rules
-from .hcl_config import sub_blocks
+from tools.hcl.terraform import load_tree, sub_blocks
+
+from . import security_rules
 
 
 def test_imdsv2_is_required_on_every_instance_and_launch_template(tree) -> None:
@@ -136,5 +137,5 @@ def test_grafana_admin_password_is_generated_by_secrets_manager_and_kept_out_of_
 )
 def test_rule_fails_on_a_broken_copy(broken_copy, relative, old, new, rule, expected) -> None:
     copy = broken_copy(relative, old, new)
-    problems = rule(hcl_config.load_tree(copy))
+    problems = rule(load_tree(copy))
     assert any(expected in p for p in problems), problems

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Parses each HCL file named on the command line with HashiCorp's HCL parser
-// (@cdktf/hcl2json, the Go parser compiled to WebAssembly).
-// Prints one JSON object {"<file>": {"ok": true} | {"ok": false, "error": "..."}}
-// and exits 1 when any file fails to parse, 2 when no file was given.
+// Parses each HCL file named on the command line (Terraform, Packer) with
+// HashiCorp's HCL parser (@cdktf/hcl2json, the Go parser compiled to WebAssembly).
+// Prints one JSON object, one entry per file:
+//   {"<file>": {"ok": true, "json": <the file as JSON>} | {"ok": false, "error": "<message>"}}
+// where a syntax error's message names the file, line and column.
+// Exits 0 when every file parses, 1 when any fails, 2 when no file was given.
 "use strict";
 
 const fs = require("node:fs");
@@ -16,13 +18,12 @@ async function main(files) {
   const report = {};
   for (const file of files) {
     try {
-      await parse(file, fs.readFileSync(file, "utf8"));
-      report[file] = { ok: true };
+      report[file] = { ok: true, json: await parse(file, fs.readFileSync(file, "utf8")) };
     } catch (err) {
       report[file] = { ok: false, error: String(err && err.message ? err.message : err) };
     }
   }
-  process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+  process.stdout.write(JSON.stringify(report) + "\n");
   return Object.values(report).every((r) => r.ok) ? 0 : 1;
 }
 

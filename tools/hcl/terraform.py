@@ -1,4 +1,4 @@
-"""Terraform configuration read with python-hcl2, grouped by module directory."""
+"""Terraform configuration grouped by module directory, read with python-hcl2 (``tools.hcl.load``)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import hcl2
-from hcl2 import SerializationOptions
-
-_OPTIONS = SerializationOptions(
-    strip_string_quotes=True, explicit_blocks=False, with_comments=False
-)
+from tools.hcl import load
 
 Body = dict[str, Any]
 
@@ -54,11 +49,6 @@ class Module:
         return {b.name: b.body for b in self.of("output")}
 
 
-def load_file(path: Path) -> Body:
-    with path.open() as handle:
-        return hcl2.load(handle, serialization_options=_OPTIONS)
-
-
 def _typed_blocks(kind: str, entries: list[Body], file: Path) -> Iterator[Block]:
     for entry in entries:
         for type_, named in entry.items():
@@ -69,7 +59,7 @@ def _typed_blocks(kind: str, entries: list[Body], file: Path) -> Iterator[Block]
 def load_module(path: Path) -> Module:
     module = Module(path)
     for file in sorted(path.glob("*.tf")):
-        doc = load_file(file)
+        doc = load(file)
         for kind in ("resource", "data", "ephemeral"):
             module.blocks.extend(_typed_blocks(kind, doc.get(kind, []), file))
         for kind in ("module", "variable", "output"):
