@@ -66,4 +66,4 @@ destroy: terraform-init ## Delete the AWS stack (set alb_deletion_protection = f
 	$(TERRAFORM) -chdir=$(TF_DIR) destroy -input=false -var-file=$(TF_VARS) $(TF_ARGS)
 
 terraform-docs: tools-terraform ## Regenerate the inputs/outputs tables of the READMEs under terraform/
-	$(PY) -m tests.terraform.readme_tables
+	$(PY) -m tools.terraform_docs

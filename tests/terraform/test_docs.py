@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from . import readme_tables
+from tools import terraform_docs
+
 from .conftest import REPO, TERRAFORM
 
 
@@ -12,7 +13,7 @@ def test_every_module_readme_tables_match_the_code(tree) -> None:
     stale = []
     for path, module in tree.items():
         text = (path / "README.md").read_text()
-        if readme_tables.render(text, module) != text or readme_tables.BEGIN not in text:
+        if terraform_docs.render(text, module) != text or terraform_docs.BEGIN not in text:
             stale.append(path.relative_to(TERRAFORM).as_posix())
     assert stale == [], "run `make terraform-docs`"
 
@@ -25,7 +26,7 @@ def test_readme_check_notices_an_undocumented_variable(tree) -> None:
         "\n".join(line for line in text.splitlines() if "`magnetic_retention_days`" not in line)
         + "\n"
     )
-    assert readme_tables.render(trimmed, module) != trimmed
+    assert terraform_docs.render(trimmed, module) != trimmed
 
 
 def deployment_guide() -> str:

@@ -1,8 +1,8 @@
 """Inputs and outputs tables of each module's README, generated from the code.
 
-`python -m tests.terraform.readme_tables` rewrites the part of every README.md
-under terraform/ between the BEGIN/END markers; the tests fail when a README
-differs from what this writes.
+`make terraform-docs` (`python -m tools.terraform_docs`) rewrites the part of
+every README.md under terraform/ between the BEGIN/END markers; the tests fail
+when a README differs from what this writes.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tools.hcl.terraform import Module, load_tree
 
 BEGIN = "<!-- BEGIN_TF_TABLES -->"
 END = "<!-- END_TF_TABLES -->"
-TERRAFORM = Path(__file__).resolve().parents[2] / "terraform"
+TERRAFORM = Path(__file__).resolve().parents[1] / "terraform"
 
 
 def _expression(value: Any) -> str:
