@@ -33,10 +33,6 @@ class Stage:
     def arrivals(self) -> int:
         return round(self.duration * self.arrival_rate)
 
-    @property
-    def is_pause(self) -> bool:
-        return self.arrival_rate == 0
-
 
 #: The dashboard's reference profile: six arrival stages separated by pauses,
 #: 540 users in 590 s.

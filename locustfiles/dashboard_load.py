@@ -7,7 +7,7 @@ Run from the repository root (``make loadtest`` / ``make loadtest-headless``):
 Users:
 
 * ``PageViewer`` loops over ``GET /dashboards`` and the dashboard page with a
-  random measure and location, as the original scenario did.
+  random measure and location: the pages a visitor opens.
 * ``BrowserViewer`` also fetches the dashboard model and sends every panel's
   query through ``POST /api/ds/query`` as a browser does: the load on the store.
 
@@ -167,7 +167,7 @@ class LoadSettings:
 
 
 class _RunState:
-    """Per-process state of a run: settings, dashboard model, users done with their loops."""
+    """Per-process state of a run: settings, dashboard model, users spawned and done."""
 
     settings: LoadSettings | None = None
     dashboard: dict[str, Any] | None = None
@@ -180,9 +180,9 @@ STATE = _RunState()
 
 @events.init.add_listener
 def on_init(environment: Environment, **_: Any) -> None:
+    """Checks the settings and the dashboard before any user starts (exit code 2 if wrong)."""
     if environment.parsed_options is None:
         return
-    """Checks the settings and the dashboard before any user starts (exit code 2 if wrong)."""
     try:
         STATE.settings = LoadSettings.from_environment(environment)
         if any(issubclass(user, BrowserViewer) for user in environment.user_classes):
@@ -252,7 +252,7 @@ class DashboardVisitor(FastHttpUser):
 
 
 class PageViewer(DashboardVisitor):
-    """Opens the dashboard list and the dashboard page: the original scenario."""
+    """Opens the dashboard list and the dashboard page."""
 
 
 class BrowserViewer(DashboardVisitor):
@@ -326,7 +326,10 @@ class StagedArrivalShape(LoadTestShape):
 
 @events.quitting.add_listener
 def check_thresholds(environment: Environment, **_: Any) -> None:
-    """Sets the exit code: 1 when a threshold is missed or a user raised, else 0."""
+    """Sets the exit code: 1 when a threshold is missed or a user raised, else 0.
+
+    Workers leave it to the master, which holds the totals.
+    """
     if isinstance(environment.runner, WorkerRunner) or STATE.settings is None:
         return
     total = environment.stats.total
