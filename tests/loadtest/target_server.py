@@ -23,7 +23,7 @@ class TargetServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024  # every arriving user opens a connection
 
-    def __init__(self, dashboard_uid: str = "aqi-air-quality") -> None:
+    def __init__(self, dashboard_uid: str) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.dashboard_uid = dashboard_uid
         self.delay_ms = 0.0
@@ -104,7 +104,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = self._query(payload)
             self._reply(status, json.dumps(body).encode(), "application/json")
         elif route == "dashboard_model":
-            self._reply(200, b'{"dashboard":{"uid":"aqi-air-quality"}}', "application/json")
+            model = {"dashboard": {"uid": self.server.dashboard_uid}}
+            self._reply(200, json.dumps(model).encode(), "application/json")
         else:
             self._reply(200, b"<!doctype html><title>Grafana</title>", "text/html")
 

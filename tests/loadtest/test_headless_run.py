@@ -1,7 +1,8 @@
 """Short headless runs of the whole load test against a Grafana stand-in on loopback.
 
-The profile is replayed at 3 % or 1 % of its time with one loop
-per user: the same 540 arrivals, in seconds instead of ten minutes.
+The profile is replayed at 3 % or 1 % of its time with one or two loops per
+user: the same 540 arrivals, in seconds instead of ten minutes. Unless a run
+sets them, the thresholds are the defaults of ``DEFAULT_THRESHOLDS``.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from locustfiles.thresholds import DEFAULT_THRESHOLDS
 from tests.loadtest.locust_runner import run_locust
+from tests.loadtest.reference_profile import REFERENCE_ARRIVALS as ARRIVALS
 from tests.loadtest.target_server import TargetServer
 
-ARRIVALS = 540
 MEASURES = ("pm25", "pm10")
 LOCATIONS = ("1111", "2222")
 SETTINGS = ("--measures", ",".join(MEASURES), "--locations", ",".join(LOCATIONS))
+#: Latency limits no loopback run reaches, for runs about something else.
+RELAXED_LATENCY = ("--p95-ms", "10000", "--p99-ms", "10000")
 
 pytestmark = pytest.mark.slow
 
@@ -48,16 +52,21 @@ def test_fast_server_passes_with_every_arrival_looping(target_server: TargetServ
 
 
 def test_slow_server_misses_the_latency_thresholds(target_server: TargetServer, tmp_path: Path):
-    target_server.reset(delay_ms=120)
+    delay_ms = 120
+    assert delay_ms > DEFAULT_THRESHOLDS.p99_ms > DEFAULT_THRESHOLDS.p95_ms
+    target_server.reset(delay_ms=delay_ms)
     run = run_locust(target_server.url, tmp_path, "--time-scale", "0.01", "--loops", "1", *SETTINGS)
     assert run.returncode == 1, run.output[-3000:]
-    assert re.search(r"threshold missed: p95 \d+ ms > 75 ms", run.output)
-    assert re.search(r"threshold missed: p99 \d+ ms > 100 ms", run.output)
+    limits = DEFAULT_THRESHOLDS
+    assert re.search(rf"threshold missed: p95 \d+ ms > {limits.p95_ms:g} ms", run.output)
+    assert re.search(rf"threshold missed: p99 \d+ ms > {limits.p99_ms:g} ms", run.output)
     assert "threshold missed: error ratio" not in run.output
 
 
 def test_erroring_server_misses_the_error_threshold(target_server: TargetServer, tmp_path: Path):
-    target_server.reset(error_every=20)  # 5 % of requests answer 500
+    error_every = 20  # 5 % of requests answer 500
+    assert 1 / error_every > DEFAULT_THRESHOLDS.max_error_ratio
+    target_server.reset(error_every=error_every)
     run = run_locust(
         target_server.url,
         tmp_path,
@@ -65,15 +74,15 @@ def test_erroring_server_misses_the_error_threshold(target_server: TargetServer,
         "0.01",
         "--loops",
         "1",
-        "--p95-ms",
-        "10000",
-        "--p99-ms",
-        "10000",
+        *RELAXED_LATENCY,
         *SETTINGS,
     )
     assert run.returncode == 1, run.output[-3000:]
     missed = re.findall(r"threshold missed: (.*)", run.output)
-    assert len(missed) == 1 and re.fullmatch(r"error ratio [45]\.\d\d% > 1\.00%", missed[0]), missed
+    limit = re.escape(f"{DEFAULT_THRESHOLDS.max_error_ratio:.2%}")
+    assert len(missed) == 1 and re.fullmatch(rf"error ratio [45]\.\d\d% > {limit}", missed[0]), (
+        missed
+    )
 
 
 def test_a_tolerated_error_ratio_passes(target_server: TargetServer, tmp_path: Path):
@@ -82,7 +91,7 @@ def test_a_tolerated_error_ratio_passes(target_server: TargetServer, tmp_path: P
         target_server.url,
         tmp_path,
         *("--time-scale", "0.01", "--loops", "1", "--max-error-ratio", "0.1"),
-        *("--p95-ms", "10000", "--p99-ms", "10000"),
+        *RELAXED_LATENCY,
         *SETTINGS,
     )
     # Locust alone would exit 1 on any failed request; within the threshold it is a pass.
@@ -107,8 +116,8 @@ def test_missing_dashboard_or_bad_setting_stops_before_any_request(
         target_server.url,
         tmp_path,
         *("--dashboard-file", absent, "--time-scale", "0.01", "--loops", "1", "PageViewer"),
-        *("--p95-ms", "10000", "--p99-ms", "10000"),  # this run is about the file, not speed
+        *RELAXED_LATENCY,  # this run is about the file, not speed
     )
     assert run.returncode == 0, run.output[-3000:]
-    assert target_server.hits["dashboards"] == 540
+    assert target_server.hits["dashboards"] == ARRIVALS
     assert target_server.hits["dashboard_model"] == target_server.hits["ds_query"] == 0

@@ -8,12 +8,13 @@ there changes the run.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Any
 
 from locustfiles.arrivals import DEFAULT_DRAIN_LIMIT, DEFAULT_LOOPS, DEFAULT_TIME_SCALE
 from locustfiles.thresholds import DEFAULT_THRESHOLDS
-from tests.loadtest.locust_runner import run_module
+from tests.loadtest.locust_runner import ROOT, run_module
 
 PUBLISHED_THRESHOLDS = {"p95_ms": 75, "p99_ms": 100, "max_error_ratio": 0.01}
 PUBLISHED_PROFILE = {"loops": 100, "time_scale": 1, "drain_limit": 600}
@@ -60,3 +61,12 @@ def test_command_line_and_environment_override_the_defaults() -> None:
     )
     assert settings["thresholds"] == {"p95_ms": 120, "p99_ms": 100, "max_error_ratio": 0.05}
     assert profile(settings) == {"loops": 3, "time_scale": 1, "drain_limit": 45}
+
+
+def test_default_dashboard_settings_match_the_default_dashboard_file() -> None:
+    settings = applied_settings()
+    dashboard = json.loads((ROOT / settings["dashboard_file"]).read_text())
+    assert dashboard["uid"] == settings["dashboard_uid"]
+    (measure,) = [v for v in dashboard["templating"]["list"] if v["name"] == "measure"]
+    allowed = {option["value"] for option in measure["options"]}
+    assert set(settings["measures"]) <= allowed
