@@ -3,7 +3,7 @@
 #   make loadtest HOST=https://dashboard.example.org [ASG=aqi-grafana]
 #   make loadtest-headless HOST=... [ASG=...] [LOADTEST_RESULTS=results/run1]
 #   make loadtest-report [LOADTEST_RESULTS=...]
-# Locust settings go through LOCUST_* variables or LOCUST_ARGS (see "Load test" in README.md).
+# Locust settings go through LOCUST_* variables or LOCUST_ARGS (see "Settings" in docs/loadtest.md).
 
 LOADTEST_RESULTS ?= results/loadtest
 LOCUSTFILE ?= locustfiles/dashboard_load.py
@@ -12,7 +12,8 @@ LOCUST_WEB_HOST ?= 127.0.0.1
 # Locust user classes to run (empty: PageViewer and BrowserViewer, equally weighted).
 USERS ?=
 ASG ?=
-ASG_INTERVAL ?= 5
+# Seconds between two polls of the group (empty: the monitor's own default).
+ASG_INTERVAL ?=
 # Extra monitor options, e.g. --period 10 --memory-namespace CWAgent
 ASG_ARGS ?=
 HOST ?=
@@ -25,7 +26,7 @@ case "$(HOST)" in http://*|https://*) ;; \
 mkdir -p $(LOADTEST_RESULTS); \
 if [ -n "$(ASG)" ]; then \
   rm -f $(LOADTEST_RESULTS)/asg.csv; \
-  $(PY) -m locustfiles.asg_monitor --group "$(ASG)" --interval $(ASG_INTERVAL) \
+  $(PY) -m locustfiles.asg_monitor --group "$(ASG)" $(if $(ASG_INTERVAL),--interval $(ASG_INTERVAL)) \
     --out $(LOADTEST_RESULTS)/asg.csv $(ASG_ARGS) & monitor=$$!; \
   trap 'kill -TERM $$monitor 2>/dev/null; wait $$monitor || true' EXIT; \
 fi; \
