@@ -121,7 +121,7 @@ def _add_options(parser: Any) -> None:
         )
 
 
-@events.init_command_line_parser.add_listener
+@events.init_command_line_parser.add_listener  # type: ignore[untyped-decorator]
 def on_parser(parser: Any, **_: Any) -> None:
     _add_options(parser)
 
@@ -178,7 +178,7 @@ class _RunState:
 STATE = _RunState()
 
 
-@events.init.add_listener
+@events.init.add_listener  # type: ignore[untyped-decorator]
 def on_init(environment: Environment, **_: Any) -> None:
     """Checks the settings and the dashboard before any user starts (exit code 2 if wrong)."""
     if environment.parsed_options is None:
@@ -193,7 +193,7 @@ def on_init(environment: Environment, **_: Any) -> None:
         raise SystemExit(2) from None
 
 
-@events.test_start.add_listener
+@events.test_start.add_listener  # type: ignore[untyped-decorator]
 def on_test_start(environment: Environment, **_: Any) -> None:
     """Each run reads the settings afresh (the web UI can change them between runs)."""
     if environment.parsed_options is not None:
@@ -223,7 +223,7 @@ class DashboardVisitor(FastHttpUser):
             return
         index = STATE.spawned_users
         STATE.spawned_users += 1
-        delay = shape.schedule.arrival_time(index) - shape.get_run_time()
+        delay = shape.schedule.arrival_time(index) - shape.get_run_time()  # type: ignore[no-untyped-call]
         if delay > 0:
             time.sleep(delay)
 
@@ -305,7 +305,7 @@ class StagedArrivalShape(LoadTestShape):
     schedule: ArrivalSchedule | None = None
 
     def reset_time(self) -> None:
-        super().reset_time()
+        super().reset_time()  # type: ignore[no-untyped-call]
         self.schedule = None
 
     def tick(self) -> tuple[int, float] | None:
@@ -320,11 +320,13 @@ class StagedArrivalShape(LoadTestShape):
                 time_scale=STATE.settings.time_scale, drain_limit=STATE.settings.drain_limit
             )
         return self.schedule.target(
-            self.get_run_time(), STATE.finished_users, lookahead=LOOKAHEAD_SECONDS
+            self.get_run_time(),  # type: ignore[no-untyped-call]
+            STATE.finished_users,
+            lookahead=LOOKAHEAD_SECONDS,
         )
 
 
-@events.quitting.add_listener
+@events.quitting.add_listener  # type: ignore[untyped-decorator]
 def check_thresholds(environment: Environment, **_: Any) -> None:
     """Sets the exit code: 1 when a threshold is missed or a user raised, else 0.
 

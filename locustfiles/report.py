@@ -141,7 +141,7 @@ def build_figure(
     more_handles, more_labels = ax_p95.get_legend_handles_labels()
     ax_rps.legend(handles + more_handles, labels + more_labels, loc="upper left")
     ax_rps.set_title("Locust")
-    ax_rps.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))
+    ax_rps.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))  # type: ignore[no-untyped-call]
     ax_rps.set_xlabel("time (UTC)")
     return figure
 

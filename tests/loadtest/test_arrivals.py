@@ -13,7 +13,7 @@ from tests.loadtest.reference_profile import (
 )
 
 
-def test_profile_is_the_reference_profile():
+def test_profile_is_the_reference_profile() -> None:
     assert [(s.duration, s.arrival_rate) for s in DASHBOARD_PROFILE] == REFERENCE
     # The documented totals: 540 users in 590 seconds.
     assert (REFERENCE_ARRIVALS, REFERENCE_SECONDS) == (540, 590)
@@ -22,7 +22,7 @@ def test_profile_is_the_reference_profile():
 
 
 @pytest.mark.parametrize("time_scale", [1.0, 0.1, 0.02])
-def test_stepping_through_time_gives_each_stage_its_arrivals(time_scale):
+def test_stepping_through_time_gives_each_stage_its_arrivals(time_scale: float) -> None:
     schedule = ArrivalSchedule(time_scale=time_scale)
     step = 0.01 * time_scale
     start = 0.0
@@ -49,7 +49,7 @@ def test_stepping_through_time_gives_each_stage_its_arrivals(time_scale):
     assert schedule.arrivals_due(start + 1000) == arrived == REFERENCE_ARRIVALS
 
 
-def test_spawn_rate_follows_the_stage_and_holds_in_pauses():
+def test_spawn_rate_follows_the_stage_and_holds_in_pauses() -> None:
     schedule = ArrivalSchedule(time_scale=0.5)
     assert schedule.spawn_rate_at(0) == 2.0  # 1/s at half time
     assert schedule.spawn_rate_at(30) == 2.0  # pause after a 1/s stage
@@ -58,7 +58,7 @@ def test_spawn_rate_follows_the_stage_and_holds_in_pauses():
     assert schedule.spawn_rate_at(500) == 4.0  # after the end
 
 
-def test_drain_holds_users_until_all_finished_or_limit():
+def test_drain_holds_users_until_all_finished_or_limit() -> None:
     schedule = ArrivalSchedule(drain_limit=120)
     assert schedule.target(589.9, finished_users=540) == (540, 2.0)
     assert schedule.target(590, finished_users=539) == (540, 2.0)
@@ -67,7 +67,7 @@ def test_drain_holds_users_until_all_finished_or_limit():
     assert schedule.target(710, finished_users=0) is None
 
 
-def test_custom_profile_and_validation():
+def test_custom_profile_and_validation() -> None:
     schedule = ArrivalSchedule([Stage(2, 3), Stage(1), Stage(1, 5)], time_scale=2)
     assert schedule.end == 8
     assert [schedule.arrivals_due(t) for t in (0, 3.9, 4, 5.9, 6, 7.9)] == [1, 6, 6, 6, 7, 11]
@@ -79,7 +79,7 @@ def test_custom_profile_and_validation():
         ArrivalSchedule([Stage(5)])
 
 
-def test_arrival_instants_are_evenly_spaced_within_each_stage():
+def test_arrival_instants_are_evenly_spaced_within_each_stage() -> None:
     schedule = ArrivalSchedule(time_scale=0.5)
     instants = [schedule.arrival_time(n) for n in range(schedule.total_arrivals)]
     assert instants[:3] == [0, 0.5, 1.0]  # 1/s at half time

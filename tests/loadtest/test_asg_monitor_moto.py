@@ -41,7 +41,9 @@ def mock_account() -> Iterator[tuple[boto3.session.Session, str]]:
 
 
 @pytest.fixture
-def mocked_aws(mock_account, request) -> boto3.session.Session:
+def mocked_aws(
+    mock_account: tuple[boto3.session.Session, str], request: pytest.FixtureRequest
+) -> boto3.session.Session:
     """A fresh two-instance Auto Scaling group named GROUP in the mocked account."""
     session, subnet = mock_account
     autoscaling = session.client("autoscaling")
@@ -66,7 +68,14 @@ def instance_ids(session: boto3.session.Session) -> list[str]:
     return sorted(i["InstanceId"] for i in group["Instances"])
 
 
-def put_metric(session, namespace, name, instance_id, value, age_minutes):
+def put_metric(
+    session: boto3.session.Session,
+    namespace: str,
+    name: str,
+    instance_id: str,
+    value: float,
+    age_minutes: float,
+) -> None:
     session.client("cloudwatch").put_metric_data(
         Namespace=namespace,
         MetricData=[
@@ -80,7 +89,9 @@ def put_metric(session, namespace, name, instance_id, value, age_minutes):
     )
 
 
-def test_mock_poll_reads_instances_states_and_latest_metrics(mocked_aws):
+def test_mock_poll_reads_instances_states_and_latest_metrics(
+    mocked_aws: boto3.session.Session,
+) -> None:
     first, second = instance_ids(mocked_aws)
     put_metric(mocked_aws, "AWS/EC2", "CPUUtilization", first, 12.5, age_minutes=4)
     put_metric(mocked_aws, "AWS/EC2", "CPUUtilization", first, 63.25, age_minutes=1)
@@ -102,7 +113,7 @@ def test_mock_poll_reads_instances_states_and_latest_metrics(mocked_aws):
     assert set(rows[0]) == set(COLUMNS)
 
 
-def test_mock_poll_follows_scaling_and_lifecycle_changes(mocked_aws):
+def test_mock_poll_follows_scaling_and_lifecycle_changes(mocked_aws: boto3.session.Session) -> None:
     autoscaling = mocked_aws.client("autoscaling")
     monitor = AsgMonitor(GROUP, session=mocked_aws)
     first, _ = instance_ids(mocked_aws)
@@ -121,7 +132,9 @@ def test_mock_poll_follows_scaling_and_lifecycle_changes(mocked_aws):
     assert {r["instance_state"] for r in rows} == {"running"}
 
 
-def test_mock_run_appends_polls_to_csv_until_stopped(mocked_aws, tmp_path: Path):
+def test_mock_run_appends_polls_to_csv_until_stopped(
+    mocked_aws: boto3.session.Session, tmp_path: Path
+) -> None:
     out = tmp_path / "asg.csv"
     monitor = AsgMonitor(GROUP, session=mocked_aws)
     assert monitor.run(out, interval=0, stop=threading.Event(), polls=3) == 3
@@ -136,7 +149,9 @@ def test_mock_run_appends_polls_to_csv_until_stopped(mocked_aws, tmp_path: Path)
     assert monitor.run(out, interval=3600, stop=stop) == 0
 
 
-def test_mock_missing_group_is_an_error_and_exit_code_2(mocked_aws, tmp_path: Path):
+def test_mock_missing_group_is_an_error_and_exit_code_2(
+    mocked_aws: boto3.session.Session, tmp_path: Path
+) -> None:
     with pytest.raises(MonitorError, match="not found"):
         AsgMonitor("absent-group", session=mocked_aws).poll()
     assert (
@@ -144,7 +159,9 @@ def test_mock_missing_group_is_an_error_and_exit_code_2(mocked_aws, tmp_path: Pa
     )
 
 
-def test_mock_cli_writes_polls_with_standard_retries(mocked_aws, tmp_path: Path):
+def test_mock_cli_writes_polls_with_standard_retries(
+    mocked_aws: boto3.session.Session, tmp_path: Path
+) -> None:
     out = tmp_path / "asg.csv"
     args = ["--group", GROUP, "--out", str(out), "--interval", "0", "--polls", "2"]
     assert main([*args, "--region", REGION]) == 0

@@ -27,7 +27,9 @@ RELAXED_LATENCY = ("--p95-ms", "10000", "--p99-ms", "10000")
 pytestmark = pytest.mark.slow
 
 
-def test_fast_server_passes_with_every_arrival_looping(target_server: TargetServer, tmp_path: Path):
+def test_fast_server_passes_with_every_arrival_looping(
+    target_server: TargetServer, tmp_path: Path
+) -> None:
     target_server.reset()
     run = run_locust(target_server.url, tmp_path, "--time-scale", "0.03", "--loops", "2", *SETTINGS)
     assert run.returncode == 0, run.output[-3000:]
@@ -51,7 +53,9 @@ def test_fast_server_passes_with_every_arrival_looping(target_server: TargetServ
     assert (tmp_path / "locust_stats.csv").read_text().count("/api/ds/query [") == 2
 
 
-def test_slow_server_misses_the_latency_thresholds(target_server: TargetServer, tmp_path: Path):
+def test_slow_server_misses_the_latency_thresholds(
+    target_server: TargetServer, tmp_path: Path
+) -> None:
     delay_ms = 120
     assert delay_ms > DEFAULT_THRESHOLDS.p99_ms > DEFAULT_THRESHOLDS.p95_ms
     target_server.reset(delay_ms=delay_ms)
@@ -63,7 +67,9 @@ def test_slow_server_misses_the_latency_thresholds(target_server: TargetServer, 
     assert "threshold missed: error ratio" not in run.output
 
 
-def test_erroring_server_misses_the_error_threshold(target_server: TargetServer, tmp_path: Path):
+def test_erroring_server_misses_the_error_threshold(
+    target_server: TargetServer, tmp_path: Path
+) -> None:
     error_every = 20  # 5 % of requests answer 500
     assert 1 / error_every > DEFAULT_THRESHOLDS.max_error_ratio
     target_server.reset(error_every=error_every)
@@ -85,7 +91,7 @@ def test_erroring_server_misses_the_error_threshold(target_server: TargetServer,
     )
 
 
-def test_a_tolerated_error_ratio_passes(target_server: TargetServer, tmp_path: Path):
+def test_a_tolerated_error_ratio_passes(target_server: TargetServer, tmp_path: Path) -> None:
     target_server.reset(error_every=20)
     run = run_locust(
         target_server.url,
@@ -101,7 +107,7 @@ def test_a_tolerated_error_ratio_passes(target_server: TargetServer, tmp_path: P
 
 def test_missing_dashboard_or_bad_setting_stops_before_any_request(
     target_server: TargetServer, tmp_path: Path
-):
+) -> None:
     target_server.reset()
     absent = str(tmp_path / "absent.json")
     run = run_locust(target_server.url, tmp_path, "--dashboard-file", absent)

@@ -20,7 +20,7 @@ NOW_MS = 1_790_000_000_000
 DAY_MS = 86_400_000
 
 
-def test_one_request_per_panel_with_visible_targets_and_variables_filled():
+def test_one_request_per_panel_with_visible_targets_and_variables_filled() -> None:
     dashboard = load_dashboard(TEST_DASHBOARD)
     panels = panel_queries(dashboard, {"measure": "pm10", "location": "4242"}, NOW_MS)
     assert [p.title for p in panels] == ["Measure over time", "Latest index"]  # text panel has none
@@ -41,12 +41,12 @@ def test_one_request_per_panel_with_visible_targets_and_variables_filled():
     assert query["intervalMs"] == DAY_MS // 500 // 1000 * 1000
 
 
-def test_interpolation_keeps_grafana_macros_and_unknown_names():
+def test_interpolation_keeps_grafana_macros_and_unknown_names() -> None:
     text = "$a ${a} ${a:csv} [[a]] $ab $__interval $timeFilter"
     assert interpolate({"q": [text]}, {"a": "X"}) == {"q": ["X X X X $ab $__interval $timeFilter"]}
 
 
-def test_missing_dashboard_is_a_clear_error(tmp_path: Path):
+def test_missing_dashboard_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DashboardError, match=r"not found.*--dashboard-file"):
         load_dashboard(tmp_path / "absent.json")
     (tmp_path / "broken.json").write_text("{")
@@ -54,13 +54,13 @@ def test_missing_dashboard_is_a_clear_error(tmp_path: Path):
         load_dashboard(tmp_path / "broken.json")
 
 
-def test_unresolvable_datasource_is_an_error():
+def test_unresolvable_datasource_is_an_error() -> None:
     dashboard = {"panels": [{"title": "x", "targets": [{"refId": "A", "datasource": "${ds}"}]}]}
     with pytest.raises(DashboardError, match="no datasource uid"):
         panel_queries(dashboard, {}, NOW_MS)
 
 
-def test_wrapped_dashboard_model_is_accepted(tmp_path: Path):
+def test_wrapped_dashboard_model_is_accepted(tmp_path: Path) -> None:
     model = json.loads(TEST_DASHBOARD.read_text())
     wrapped = tmp_path / "wrapped.json"
     wrapped.write_text(json.dumps({"dashboard": model, "overwrite": True}))

@@ -6,9 +6,10 @@ import math
 import struct
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-import matplotlib.dates as mdates
 import pytest
+from matplotlib.figure import Figure
 
 from locustfiles import report
 from locustfiles.report import build_figure, read_asg_monitor, read_locust_history, render
@@ -20,19 +21,23 @@ ASG = DATA / "asg.csv"
 T0 = datetime(2026, 11, 29, tzinfo=UTC)
 
 
-def series_by_label(figure) -> dict[str, tuple[list[float], list[float]]]:
-    found = {}
+def series_by_label(figure: Figure) -> dict[str, tuple[list[Any], list[Any]]]:
+    """The (x, y) data of every line of the figure, by its label."""
+    found: dict[str, tuple[list[Any], list[Any]]] = {}
     for axes in figure.axes:
         for line in axes.get_lines():
-            found[line.get_label()] = (list(line.get_xdata()), list(line.get_ydata()))
+            xs: Any = line.get_xdata()
+            ys: Any = line.get_ydata()
+            found[str(line.get_label())] = (list(xs), list(ys))
     return found
 
 
-def seconds(xs) -> list[float]:
-    return [round((mdates.num2date(mdates.date2num(x)) - T0).total_seconds()) for x in xs]
+def seconds(times: list[datetime]) -> list[int]:
+    """Whole seconds since T0."""
+    return [round((t - T0).total_seconds()) for t in times]
 
 
-def test_csvs_are_read_into_series():
+def test_csvs_are_read_into_series() -> None:
     locust = read_locust_history(STATS)
     assert locust.users == [0, 2, 3, 5]  # the per-request row is left out
     assert locust.rps == [0.0, 6.0, 9.5, 14.0]
@@ -44,7 +49,7 @@ def test_csvs_are_read_into_series():
     assert asg.cpu["i-0bbb"][1] == [20.0]  # no CPU while pending
 
 
-def test_figure_shows_instances_cpu_requests_and_p95_on_one_axis():
+def test_figure_shows_instances_cpu_requests_and_p95_on_one_axis() -> None:
     figure = build_figure(read_locust_history(STATS), read_asg_monitor(ASG), p95_threshold_ms=75)
     series = series_by_label(figure)
     assert {"in service", "desired", "i-0aaa", "i-0bbb", "requests/s", "p95 (ms)"} <= set(series)
@@ -63,7 +68,7 @@ def test_figure_shows_instances_cpu_requests_and_p95_on_one_axis():
     assert seconds(series["in service"][0]) == [0, 1, 2, 3]
 
 
-def test_render_writes_a_png(tmp_path: Path):
+def test_render_writes_a_png(tmp_path: Path) -> None:
     out = render(STATS, tmp_path / "report.png", ASG)
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -73,7 +78,9 @@ def test_render_writes_a_png(tmp_path: Path):
     assert render(STATS, tmp_path / "locust-only.png").stat().st_size > 10_000
 
 
-def test_threshold_line_defaults_to_the_load_test_threshold(monkeypatch: pytest.MonkeyPatch):
+def test_threshold_line_defaults_to_the_load_test_threshold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     args = ["--stats", str(STATS), "--out", "report.png"]
     assert report.parse_args(args).p95_ms == DEFAULT_THRESHOLDS.p95_ms == 75
     assert report.parse_args([*args, "--p95-ms", "50"]).p95_ms == 50
