@@ -1,9 +1,13 @@
 """Builds the ingest and Grafana AMIs with Packer: ``make ami``.
 
-Drives Packer through python-packer (init, validate, build, for each image in
-turn). python-packer 0.1.2 predates HCL2: it has no ``init``, its ``validate``
-hides failures, and its ``build`` adds ``-parallel=true`` (a flag Packer no
-longer has) unless told not to; ``HclPacker`` fills those gaps and nothing more.
+packer/ is one Packer configuration (common.pkr.hcl and one build block per
+image); ``-only='<image>.*'`` selects one image's build. Drives Packer through
+python-packer: ``packer init`` once, ``packer validate`` for every image, then
+``packer build`` for each in turn, so that no image is built while another one's
+configuration is invalid. python-packer 0.1.2 predates HCL2: it takes one
+template file, has no ``init``, its ``validate`` hides failures, and its
+``build`` adds ``-parallel=true`` (a flag Packer no longer has) unless told not
+to; ``HclPacker`` fills those gaps and nothing more.
 
 Usage: build_amis.py --region REGION [--images ingest,grafana] [--var-file FILE]
 """
@@ -23,6 +27,7 @@ from typing import Any
 import packer  # python-packer
 
 REPO = Path(__file__).resolve().parents[2]
+PACKER_FOLDER = REPO / "packer"
 IMAGES = ("ingest", "grafana")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -30,16 +35,24 @@ import build_wheelhouse  # noqa: E402 - the sibling script, importable once its 
 
 
 class HclPacker(packer.Packer):  # type: ignore[misc]
-    """python-packer's client, completed for HCL2 templates."""
+    """python-packer's client, completed for HCL2 configuration folders."""
+
+    def __init__(self, folder: Path, **options: Any) -> None:
+        templates = sorted(folder.glob("*.pkr.hcl"))
+        if not templates:
+            raise OSError(f"no Packer template (*.pkr.hcl) in {folder}")
+        # python-packer checks for a template file; Packer reads the whole folder.
+        super().__init__(str(templates[0]), **options)
+        self.packerfile = str(folder)
 
     def init(self) -> Any:
-        """``packer init TEMPLATE``: installs the plugins the template requires."""
+        """``packer init FOLDER``: installs the plugins the configuration requires."""
         self.packer_cmd = self.packer.init
         self._add_opt(self.packerfile)
         return self.packer_cmd()
 
     def validate(self, syntax_only: bool = False) -> Any:
-        """``packer validate``; raises on an invalid template (the base class swallows it)."""
+        """``packer validate``; raises on an invalid configuration (the base class swallows it)."""
         self.packer_cmd = self.packer.validate
         self._add_opt("-syntax-only" if syntax_only else None)
         self._append_base_arguments()
@@ -78,15 +91,21 @@ def git_commit(allow_dirty: bool) -> str:
     return git("rev-parse", "HEAD")
 
 
+def only(image: str) -> str:
+    """Packer's ``-only`` pattern of one image: every source of its build block."""
+    return f"{image}.*"
+
+
 def packer_client(
-    image: str,
+    image: str | None,
     variables: Mapping[str, str],
     var_file: str | None,
     executable: str,
 ) -> HclPacker:
-    template = REPO / "packer" / f"{image}.pkr.hcl"
+    """A client for one image's build (``-only``), or for the whole folder (no image)."""
     return HclPacker(
-        str(template),
+        PACKER_FOLDER,
+        only=[only(image)] if image else None,
         vars=dict(variables),
         var_file=var_file,
         exec_path=executable,
@@ -97,14 +116,21 @@ def packer_client(
     )
 
 
-def build_image(
-    image: str, variables: Mapping[str, str], var_file: str | None, executable: str
+def build_images(
+    variables: Mapping[str, Mapping[str, str]], var_file: str | None, executable: str
 ) -> None:
-    """init, validate and build one image, printing Packer's output as it goes."""
-    for step in ("init", "validate", "build"):
-        print(f"==> {image}: packer {step}", flush=True)
-        client = packer_client(image, variables, var_file, executable)
-        getattr(client, step)()
+    """init once, validate every image, then build each (``variables`` per image),
+    printing Packer's output as it goes."""
+    print("==> packer init", flush=True)
+    packer_client(None, {}, None, executable).init()
+    clients = {
+        image: packer_client(image, image_variables, var_file, executable)
+        for image, image_variables in variables.items()
+    }
+    for step in ("validate", "build"):
+        for image, client in clients.items():
+            print(f"==> {image}: packer {step}", flush=True)
+            getattr(client, step)()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -147,13 +173,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.skip_wheelhouse:
             build_wheelhouse.build("arm64", wheelhouse)
         variables_ingest = {**variables, "wheelhouse": str(wheelhouse)}
-    for image in images:
-        build_image(
-            image,
-            variables_ingest if image == "ingest" else variables,
-            args.var_file,
-            args.packer,
-        )
+    build_images(
+        {image: variables_ingest if image == "ingest" else variables for image in images},
+        args.var_file,
+        args.packer,
+    )
     print(f"manifest: {REPO / 'build' / 'packer' / 'manifest.json'}")
     return 0
 

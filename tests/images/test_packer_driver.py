@@ -3,6 +3,7 @@ stand-in `packer` executable first on PATH (no Packer, no AWS account here)."""
 
 from __future__ import annotations
 
+import fnmatch
 import importlib.util
 import json
 import shutil
@@ -13,9 +14,10 @@ from pathlib import Path
 import image_hosts
 import pytest
 
+from tools.hcl import packer as packer_config
+
 REPO = image_hosts.REPO
-INGEST = str(REPO / "packer" / "ingest.pkr.hcl")
-GRAFANA = str(REPO / "packer" / "grafana.pkr.hcl")
+FOLDER = str(REPO / "packer")
 WHEELHOUSE = str(REPO / "build" / "wheelhouse" / "arm64")
 
 STAND_IN = """#!{python}
@@ -25,7 +27,7 @@ with open(os.environ["PACKER_RECORD"], "a") as record:
 with open(os.environ["PACKER_RECORD"] + ".path", "w") as record:
     record.write(os.environ["PATH"])
 print("stand-in packer:", sys.argv[1])
-if os.environ.get("PACKER_FAIL_ON") == sys.argv[1]:
+if os.environ.get("PACKER_FAIL_ON") == " ".join(sys.argv[1:3]):
     print("Error: template is invalid", file=sys.stderr)
     sys.exit(1)
 """
@@ -67,18 +69,18 @@ def head_commit() -> str:
     ).stdout.strip()
 
 
-def test_init_validate_build_for_both_images(packer_record, capfd):
+def test_init_once_then_validate_both_images_then_build_each(packer_record, capfd):
     commit = head_commit()
     assert driver.main(["--region", "eu-west-2", "--allow-dirty", "--skip-wheelhouse"]) == 0
     common = ["-var", "region=eu-west-2", "-var", "version=0.1.0", "-var", f"git_commit={commit}"]
-    ingest_vars = [*common, "-var", f"wheelhouse={WHEELHOUSE}"]
+    ingest = ["-only=ingest.*", *common, "-var", f"wheelhouse={WHEELHOUSE}"]
+    grafana = ["-only=grafana.*", *common]
     assert calls(packer_record) == [
-        ["init", INGEST],
-        ["validate", *ingest_vars, INGEST],
-        ["build", *ingest_vars, INGEST],
-        ["init", GRAFANA],
-        ["validate", *common, GRAFANA],
-        ["build", *common, GRAFANA],
+        ["init", FOLDER],
+        ["validate", *ingest, FOLDER],
+        ["validate", *grafana, FOLDER],
+        ["build", *ingest, FOLDER],
+        ["build", *grafana, FOLDER],
     ]
     # Packer's output is streamed to the user as it comes.
     assert "stand-in packer: build" in capfd.readouterr().out
@@ -111,6 +113,7 @@ def test_options_become_packer_variables_and_var_file(packer_record, tmp_path):
     validate = calls(packer_record)[1]
     assert validate == [
         "validate",
+        "-only=grafana.*",
         "-var",
         "region=eu-west-1",
         "-var",
@@ -122,15 +125,34 @@ def test_options_become_packer_variables_and_var_file(packer_record, tmp_path):
         "-var",
         "kms_key_id=alias/images",
         f"-var-file={var_file}",
-        GRAFANA,
+        FOLDER,
     ]
 
 
-def test_an_invalid_template_stops_before_any_build(packer_record, monkeypatch):
-    monkeypatch.setenv("PACKER_FAIL_ON", "validate")
-    with pytest.raises(Exception, match=r"RAN: .*packer validate"):
+def test_an_invalid_image_stops_before_any_build(packer_record, monkeypatch):
+    monkeypatch.setenv("PACKER_FAIL_ON", "validate -only=grafana.*")
+    with pytest.raises(Exception, match=r"RAN: .*packer validate -only=grafana"):
         driver.main(["--region", "eu-west-2", "--allow-dirty", "--skip-wheelhouse"])
-    assert [call[0] for call in calls(packer_record)] == ["init", "validate"]
+    assert [call[:2] for call in calls(packer_record)] == [
+        ["init", FOLDER],
+        ["validate", "-only=ingest.*"],
+        ["validate", "-only=grafana.*"],
+    ]
+
+
+def test_each_only_pattern_selects_exactly_that_image_build():
+    # Packer matches -only against the full build names, BUILD.TYPE.SOURCE.
+    names = packer_config.load_folder(Path(FOLDER)).build_names()
+    assert sorted(names) == sorted(f"{image}.amazon-ebs.{image}" for image in driver.IMAGES)
+    for image in driver.IMAGES:
+        assert [n for n in names if fnmatch.fnmatchcase(n, driver.only(image))] == [
+            f"{image}.amazon-ebs.{image}"
+        ]
+
+
+def test_a_folder_without_templates_is_refused(tmp_path):
+    with pytest.raises(OSError, match="no Packer template"):
+        driver.HclPacker(tmp_path)
 
 
 def test_missing_packer_is_reported_clearly(tmp_path, monkeypatch):
