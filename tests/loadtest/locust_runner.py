@@ -42,59 +42,41 @@ def run_locust(url: str, results: Path, *args: str, timeout: float = 180) -> Loc
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError(f"load tests only target loopback, not {url}")
     results.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
+    proc = run_python(
         "locust",
-        "-f",
-        LOCUSTFILE,
-        "--headless",
-        "--host",
-        url,
-        "--dashboard-file",
-        str(TEST_DASHBOARD),
-        "--dashboard-uid",
-        TEST_DASHBOARD_UID,
-        "--csv",
-        str(results / "locust"),
-        "--csv-full-history",
-        "--html",
-        str(results / "report.html"),
-        "--only-summary",
+        *("-f", LOCUSTFILE, "--headless", "--host", url, "--only-summary"),
+        *("--dashboard-file", str(TEST_DASHBOARD), "--dashboard-uid", TEST_DASHBOARD_UID),
+        *("--csv", str(results / "locust"), "--csv-full-history"),
+        *("--html", str(results / "report.html")),
         *args,
-    ]
-    proc = subprocess.run(
-        command,
-        cwd=ROOT,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
         timeout=timeout,
-        check=False,
     )
     return LocustRun(proc.returncode, proc.stdout + proc.stderr, results)
 
 
-def clean_env() -> dict[str, str]:
-    """This process's environment without LOCUST_* variables.
+def run_module(module: str, request: object, timeout: float = 60) -> Any:
+    """Runs ``python -m module`` with ``request`` as JSON on stdin and returns its JSON output."""
+    proc = run_python(module, stdin=json.dumps(request), timeout=timeout)
+    if proc.returncode != 0:
+        raise AssertionError(f"{module} exited {proc.returncode}: {proc.stderr[-3000:]}")
+    return json.loads(proc.stdout)
+
+
+def run_python(
+    module: str, *args: str, timeout: float, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m module args`` at the repository root, its output captured.
 
     Settings come from the arguments only, never from a developer's LOCUST_* variables.
     """
-    return {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
-
-
-def run_module(module: str, request: object, timeout: float = 60) -> Any:
-    """Runs ``python -m module`` with ``request`` as JSON on stdin and returns its JSON output."""
-    proc = subprocess.run(
-        [sys.executable, "-m", module],
-        input=json.dumps(request),
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        input=stdin,
         cwd=ROOT,
-        env=clean_env(),
+        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
-    if proc.returncode != 0:
-        raise AssertionError(f"{module} exited {proc.returncode}: {proc.stderr[-3000:]}")
-    return json.loads(proc.stdout)
