@@ -48,7 +48,11 @@ def _hashicorp_parse(paths: list[Path]) -> dict[Path, dict[str, Any]]:
     )
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{PARSER.name} failed: {proc.stderr.strip()}")
-    report = {Path(name): result for name, result in json.loads(proc.stdout).items()}
+    try:
+        answer = json.loads(proc.stdout)
+    except json.JSONDecodeError as error:
+        raise RuntimeError(f"{PARSER.name} printed no complete report: {error}") from None
+    report = {Path(name): result for name, result in answer.items()}
     if set(report) != set(paths):
         raise RuntimeError(f"{PARSER.name} answered for {sorted(report)}, not {sorted(paths)}")
     return report

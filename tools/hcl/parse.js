@@ -27,10 +27,14 @@ async function main(files) {
   return Object.values(report).every((r) => r.ok) ? 0 : 1;
 }
 
+// Sets the exit code rather than calling process.exit(), which would cut off
+// output still being written to a pipe.
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (err) => {
     process.stderr.write(String(err) + "\n");
-    process.exit(2);
+    process.exitCode = 2;
   },
 );
