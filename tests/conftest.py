@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ingest.local_influxdb import LocalInfluxDB, free_port
+from tools.local_influxdb import LocalInfluxDB, free_port
 
 __all__ = ["free_port"]
 

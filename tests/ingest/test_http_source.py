@@ -127,7 +127,7 @@ def test_failures_become_errors_of_the_cycle(server, tmp_path, answer, message):
 
 
 def test_an_unreachable_host_is_an_error_not_a_crash(tmp_path):
-    from ingest.local_influxdb import free_port
+    from tools.local_influxdb import free_port
 
     feeds = HttpSource(f"http://127.0.0.1:{free_port()}/", ("24h",), tmp_path, backoff=0.01)
     fetched = feeds.fetch()

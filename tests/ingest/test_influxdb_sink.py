@@ -134,7 +134,7 @@ def test_a_refused_line_is_isolated_and_the_rest_is_written(influxdb, database):
 
 
 def test_an_unreachable_server_is_a_one_line_error_at_start(tmp_path, capsys):
-    from ingest.local_influxdb import free_port
+    from tools.local_influxdb import free_port
 
     code = cli.main(
         [
@@ -157,7 +157,7 @@ def test_an_unreachable_server_is_a_one_line_error_at_start(tmp_path, capsys):
 def test_writes_to_a_stopped_server_fail_without_loss(influxdb, database, monkeypatch):
     sink = InfluxSink.from_url(f"influxdb://127.0.0.1:{influxdb.port}/{database}")
     sink.check()
-    from ingest.local_influxdb import free_port
+    from tools.local_influxdb import free_port
 
     sink.base_url = f"http://127.0.0.1:{free_port()}"  # the store goes away after start
     monkeypatch.setattr("ingest.sinks.influxdb.retrying_session", lambda **_: requests.Session())

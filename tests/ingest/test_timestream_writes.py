@@ -15,7 +15,6 @@ import types
 import pytest
 from botocore.stub import ANY, Stubber
 
-from ingest.local_influxdb import free_port
 from ingest.sinks import SinkError
 from ingest.sinks.timestream import (
     COMMON_ATTRIBUTES,
@@ -37,6 +36,7 @@ from tests.ingest.timestream_helpers import (
     use_fake_aws,
     written,
 )
+from tools.local_influxdb import free_port
 
 RETENTION = TableRetention(
     memory_store_hours=6, magnetic_store_days=30, magnetic_store_writes=False
