@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,10 @@ from ingest.cycle import Ingestor
 from ingest.sinks import open_sink
 from ingest.sources import FileSource
 from ingest.spark import build_session
-from ingest.synthetic import generate, write_feeds
+
+# The repository's developer tools are not installed: they sit beside this folder.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tools.synthetic import generate, write_feeds
 
 WARM_UP_SENSORS = 2_000
 

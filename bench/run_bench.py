@@ -20,12 +20,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.synthetic import generate, write_feeds
+# The repository's developer tools are not installed: they sit beside this folder.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tools.local_influxdb import LocalInfluxDB
+from tools.synthetic import generate, write_feeds
 
 HERE = Path(__file__).resolve().parent
-# The repository's developer tools are not installed: they sit beside this folder.
-sys.path.insert(0, str(HERE.parent))
-from tools.local_influxdb import LocalInfluxDB  # noqa: E402
 
 
 def machine() -> str:

@@ -16,7 +16,7 @@ from ingest.cycle import Ingestor
 from ingest.sinks.sqlite import SqliteSink
 from ingest.sources import FileSource
 from ingest.state import WatermarkFile
-from ingest.synthetic import generate, write_feeds
+from tools.synthetic import generate, write_feeds
 
 SENSORS = 300
 

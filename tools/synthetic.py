@@ -3,7 +3,7 @@
 Every value is a JSON string, as in the real feeds. The generator is seeded, so
 the same arguments give the same files.
 
-    python -m ingest.synthetic --sensors 30000 --out bench/feeds/30k
+    python -m tools.synthetic --sensors 30000 --out bench/feeds/30k
 """
 
 from __future__ import annotations
