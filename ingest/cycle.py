@@ -20,7 +20,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
-from ingest import model, transform
+from ingest import daqi, model, transform
 from ingest.sinks.base import Sink, Watermarks, WriteResult
 from ingest.sources import Source
 from ingest.state import Quarantine, WatermarkFile
@@ -239,7 +239,7 @@ def summarize(readings: DataFrame) -> Summary:
     assert counts is not None
     daily = readings.where(F.col("aqi").isNotNull())
     by_band = {r["band"]: int(r["count"]) for r in daily.groupBy("band").count().collect()}
-    bands = {band: by_band.get(band, 0) for band in ("Low", "Moderate", "High", "Very High")}
+    bands = {band: by_band.get(band, 0) for band in daqi.BAND_ORDER}
     worst = (
         daily.groupBy("location_id")
         .agg(

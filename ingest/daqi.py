@@ -28,6 +28,14 @@ BANDS: Final[dict[int, str]] = {
     10: "Very High",
 }
 
+#: Band names from the lowest indices to the highest.
+BAND_ORDER: Final = tuple(dict.fromkeys(BANDS[index] for index in sorted(BANDS)))
+
+#: Upper bound (inclusive) of each band's indices, in band order.
+BAND_UPPER: Final[dict[str, int]] = {
+    band: max(index for index, name in BANDS.items() if name == band) for band in BAND_ORDER
+}
+
 #: Official DAQI colours of each index (Defra).
 COLOURS: Final[dict[int, str]] = {
     1: "#9CFF9C",

@@ -75,9 +75,6 @@ FEED_SCHEMA = StructType(
 
 TIMESTAMP_FORMAT = "yyyy-MM-dd HH:mm:ss"
 
-#: DAQI bands by overall index.
-_BAND_LIMITS = ((3, "Low"), (6, "Moderate"), (9, "High"))
-
 #: Pollutants that get an index, with their columns and bounds.
 _INDEXED = (("aqi_pm25", "pm25", daqi.PM25_UPPER), ("aqi_pm10", "pm10", daqi.PM10_UPPER))
 
@@ -155,13 +152,14 @@ def index_column(concentration: Column, upper: tuple[int, ...]) -> Column:
 
 
 def band_column(index: Column) -> Column:
-    """Band name of an overall index column."""
+    """Band name of an overall index column (:data:`ingest.daqi.BAND_UPPER`)."""
+    (first, first_upper), *middle, (top, _) = daqi.BAND_UPPER.items()
     expr = reduce(
-        lambda acc, item: acc.when(index <= item[0], item[1]),
-        _BAND_LIMITS[1:],
-        F.when(index <= _BAND_LIMITS[0][0], _BAND_LIMITS[0][1]),
+        lambda acc, item: acc.when(index <= item[1], item[0]),
+        middle,
+        F.when(index <= first_upper, first),
     )
-    return F.when(index.isNotNull(), expr.otherwise("Very High"))
+    return F.when(index.isNotNull(), expr.otherwise(top))
 
 
 def to_readings(raw: DataFrame) -> DataFrame:

@@ -8,7 +8,7 @@ import pytest
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-from ingest import daqi, transform
+from ingest import cycle, daqi, transform
 
 # (concentration as the feed sends it, PM2.5 index, PM10 index)
 CASES = [
@@ -127,3 +127,42 @@ def test_spark_band_names(spark):
         assert got[index] == daqi.band_for(index)
     assert got[None] is None
     assert math.isclose(daqi.rounding_limits((11,))[0], 11.5)
+
+
+# Defra's DAQI table by hand: each band with its indices, from the lowest band up.
+OFFICIAL_BANDS = {"Low": (1, 2, 3), "Moderate": (4, 5, 6), "High": (7, 8, 9), "Very High": (10,)}
+
+
+def test_band_facts_follow_the_official_table():
+    assert {i: band for band, indices in OFFICIAL_BANDS.items() for i in indices} == daqi.BANDS
+    assert tuple(OFFICIAL_BANDS) == daqi.BAND_ORDER
+    assert {band: indices[-1] for band, indices in OFFICIAL_BANDS.items()} == daqi.BAND_UPPER
+    assert tuple(daqi.ADVICE) == tuple(OFFICIAL_BANDS)
+
+
+def daily_readings(spark, rows):
+    """Readings as the summary sees them: (sensor_id, aqi, band) with the other columns filled."""
+    return spark.createDataFrame(
+        [(s, s, "GB", 51.5, -0.1, 10.0, 20.0, aqi, band) for s, aqi, band in rows],
+        "sensor_id long, location_id long, country string, latitude double, longitude double, "
+        "pm25 double, pm10 double, aqi int, band string",
+    )
+
+
+def test_the_summary_counts_every_band_in_order(spark):
+    rows = [(1, 2, "Low"), (2, 3, "Low"), (3, 8, "High"), (4, None, None)]
+    summary = cycle.summarize(daily_readings(spark, rows))
+    assert summary.bands == {"Low": 2, "Moderate": 0, "High": 1, "Very High": 0}
+    assert [w["aqi"] for w in summary.worst] == [8, 3, 2]
+
+
+def test_spark_bands_and_the_summary_take_the_bands_from_the_daqi_table(spark, monkeypatch):
+    """Another table in ingest.daqi changes both: neither keeps a copy of the bands."""
+    monkeypatch.setattr(daqi, "BAND_UPPER", {"Clean": 5, "Dirty": 10})
+    monkeypatch.setattr(daqi, "BAND_ORDER", ("Clean", "Dirty"))
+    frame = spark.range(1, 11).select("id", transform.band_column(F.col("id")).alias("b"))
+    assert {r["id"]: r["b"] for r in frame.collect()} == {
+        i: "Clean" if i <= 5 else "Dirty" for i in range(1, 11)
+    }
+    summary = cycle.summarize(daily_readings(spark, [(1, 7, "Dirty")]))
+    assert summary.bands == {"Clean": 0, "Dirty": 1}
