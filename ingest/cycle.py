@@ -22,7 +22,7 @@ from pyspark.sql.types import LongType, StringType, StructField, StructType
 
 from ingest import daqi, model, transform
 from ingest.sinks.base import Sink, Watermarks, WriteResult
-from ingest.sources import Source
+from ingest.sources import Feed, Source
 from ingest.state import Quarantine, WatermarkFile
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ class Ingestor:
         report.seconds["total"] = time.monotonic() - started
         return report
 
-    def _process(self, feeds: list[Any], report: CycleReport, summary: bool) -> None:
+    def _process(self, feeds: list[Feed], report: CycleReport, summary: bool) -> None:
         with _timed(report, "transform"):
             raw = reduce(
                 DataFrame.unionByName,
@@ -159,9 +159,7 @@ class Ingestor:
                 F.count(F.lit(1)).alias("fetched"),
                 F.sum(F.when(~valid_rows, 1).otherwise(0)).alias("quarantined"),
                 F.sum(F.when(valid_rows, F.col(transform.INVALID)).otherwise(0)).alias("invalid"),
-                F.sum(F.when(valid_rows, transform.missing_index(readings)).otherwise(0)).alias(
-                    "no_index"
-                ),
+                F.sum(F.when(valid_rows, transform.missing_index()).otherwise(0)).alias("no_index"),
             ).first()
             assert totals is not None
             report.fetched = int(totals["fetched"])

@@ -42,7 +42,6 @@ class Feed:
 
     window: str
     path: Path
-    origin: str
 
 
 @dataclass
@@ -93,7 +92,7 @@ class FileSource:
             return Fetched(errors=[f"source {self.path} does not exist"])
         files = sorted(self.path.glob("*.json")) if self.path.is_dir() else [self.path]
         feeds = [
-            Feed(self.forced_window or window_of(p), p, str(p))
+            Feed(self.forced_window or window_of(p), p)
             for p in files
             if (self.forced_window or window_of(p)) in self.windows
         ]
@@ -158,7 +157,7 @@ class HttpSource:
                     fetched.not_modified.append(window)
             except (requests.RequestException, OSError, ValueError) as exc:
                 fetched.errors.append(f"{url}: {type(exc).__name__}: {exc}")
-            fetched.feeds.extend(Feed(window, p, url) for p in self._pending(window))
+            fetched.feeds.extend(Feed(window, p) for p in self._pending(window))
         self._handed_out = [f.path for f in fetched.feeds]
         return fetched
 

@@ -166,8 +166,8 @@ def to_readings(raw: DataFrame) -> DataFrame:
     """Raw feed rows -> one row per reading, with a ``reason`` for the unusable ones.
 
     Rows whose ``reason`` is not null belong in the quarantine; the others carry
-    every column of :data:`ingest.model.COLUMNS` plus ``invalid_values`` (how
-    many values could not be used).
+    every column of :data:`ingest.model.COLUMNS` but the DAQI ones (added by
+    :func:`with_index`), plus ``invalid_values`` (how many values could not be used).
     """
     values = F.filter("sensordatavalues", lambda v: v["value_type"].isNotNull())
     known = list(model.MEASURE_COLUMNS)
@@ -242,8 +242,8 @@ def with_index(readings: DataFrame) -> DataFrame:
     return indexed.withColumn(model.BAND_COLUMN, band_column(F.col("aqi")))
 
 
-def missing_index(readings: DataFrame) -> Column:
-    """1 for a 24-hour PM value that is present but got no index (negative)."""
+def missing_index() -> Column:
+    """On rows of :func:`with_index`: how many 24-hour PM values are present but got no index."""
     daily = F.col("window") == model.WINDOW_24H
     return reduce(
         lambda a, b: a + b,

@@ -32,7 +32,6 @@ BATCH_LINES = 5_000
 DEFAULT_ORGANIZATION = "aqi"
 TIMEOUT = (5.0, 60.0)
 
-_INTEGER_FIELDS = frozenset((*model.INDEX_COLUMNS, model.VALUE_COUNT))
 _FLOAT_FIELDS = (*model.LOCATION, *model.MEASURES)
 _TAG_ESCAPES = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ ", "\n": " ", "\r": " "})
 _MEASUREMENT_ESCAPES = str.maketrans({",": r"\,", " ": r"\ ", "\n": " ", "\r": " "})

@@ -111,6 +111,26 @@ def test_bad_values_are_nulled_counted_and_get_no_index(spark, tmp_path):
     assert [rows[(i, None)][transform.INVALID] for i in (1, 2, 3)] == [1, 2, 2]
 
 
+def test_missing_index_counts_present_daily_pm_values_without_an_index(spark, tmp_path):
+    """Negative PM values have no index; a missing one is not counted, nor are 5-minute rows."""
+    write(
+        tmp_path / "daily",
+        daily=[
+            record(1, pm(pm25="-1", pm10="-2")),
+            record(2, pm(pm25="-1", pm10="20")),
+            record(3, pm(pm25="5", pm10=None)),
+            record(4, pm(pm25="NaN", pm10="7")),
+        ],
+    )
+    write(tmp_path / "5m", five_minutes=[record(5, pm(pm25="-1", pm10="-2"))])
+    raw = transform.read_feed(spark, str(tmp_path / "daily" / "data.24h.json"), "24h").unionByName(
+        transform.read_feed(spark, str(tmp_path / "5m" / "data.json"), "5m")
+    )
+    readings = transform.with_index(transform.to_readings(raw))
+    counted = readings.select("sensor_id", transform.missing_index().alias("n")).collect()
+    assert {r["sensor_id"]: r["n"] for r in counted} == {1: 2, 2: 1, 3: 0, 4: 0, 5: 0}
+
+
 def test_out_of_range_coordinates_are_dropped(spark, tmp_path):
     write(tmp_path, daily=[record(1, pm("5", "5"), latitude="123.0", longitude="abc")])
     row = readings_of(spark, tmp_path)[(1, None)]

@@ -112,7 +112,7 @@ class TimestreamSettings:
         return f"{self.database}.{self.table}"
 
     def client_config(self) -> Any:
-        """botocore settings: retry mode and attempts, timeouts, one connection per worker."""
+        """botocore settings: retry mode and attempts, timeouts, a connection for every worker."""
         return Config(
             region_name=self.region,
             retries={"mode": self.retry_mode, "max_attempts": self.max_attempts},
