@@ -1,7 +1,7 @@
 """``aqi-ingest``: the command line of the ingest job.
 
-Every option has an AQI_* environment variable (the systemd unit's
-EnvironmentFile sets them); the command line wins.
+Every option that takes a value has an AQI_* environment variable (the systemd
+unit's EnvironmentFile sets them); the command line wins.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
 from ingest import __version__, model
-from ingest.sinks import SinkError, open_sink
+from ingest.sinks import Sink, SinkError, open_sink
 from ingest.sources import DEFAULT_BASE_URL, open_source
 
 log = logging.getLogger("aqi-ingest")
@@ -26,6 +27,8 @@ log = logging.getLogger("aqi-ingest")
 EXIT_CONFIG = 2
 EXIT_UNREACHABLE = 3
 MIN_INTERVAL = 10.0
+#: Signals that end the loop once the cycle in flight is done: systemd's stop and Ctrl-C.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 OPTIONS: tuple[tuple[str, str, str, str], ...] = (
     # (option, environment variable, default, help)
@@ -96,13 +99,28 @@ def interval_of(text: str) -> float:
 
 
 class StopFlag:
-    """Set by SIGTERM/SIGINT: the cycle in flight finishes, then the loop ends."""
+    """Set by SIGTERM or SIGINT: the cycle in flight finishes, then the loop ends."""
 
     def __init__(self) -> None:
         self.event = threading.Event()
 
-    def install(self) -> None:
-        signal.signal(signal.SIGTERM, self._handle)
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """Handles :data:`STOP_SIGNALS` in the block, then puts the previous handlers back.
+
+        Only the main thread can handle signals: in another thread nothing is
+        installed and only :attr:`event` ends the loop.
+        """
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {number: signal.signal(number, self._handle) for number in STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                if handler is not None:  # None: a handler set outside Python, cannot be restored
+                    signal.signal(number, handler)
 
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
         log.info("received %s: finishing the cycle in flight", signal.Signals(signum).name)
@@ -131,20 +149,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"aqi-ingest: error: {exc}", file=sys.stderr)
         return EXIT_UNREACHABLE
     stop = StopFlag()
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.getsignal(signal.SIGTERM)
-    if in_main_thread:
-        stop.install()
-    try:
+    with stop.installed():
         return run(args, sink, windows, interval, Path(args.state_dir), stop=stop)
-    finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
 
 
 def run(
     args: argparse.Namespace,
-    sink: object,
+    sink: Sink,
     windows: list[str],
     interval: float,
     state_dir: Path,
@@ -154,10 +165,8 @@ def run(
     from pyspark.sql import SparkSession
 
     from ingest.cycle import Ingestor
-    from ingest.sinks.base import Sink
     from ingest.spark import build_session
 
-    assert isinstance(sink, Sink)
     owned = SparkSession.getActiveSession() is None
     try:
         spark = build_session(args.master, ui=args.spark_ui, driver_memory=args.driver_memory)
@@ -168,24 +177,29 @@ def run(
         )
         return EXIT_CONFIG
     try:
-        source = open_source(args.source, windows, state_dir / "spool")
-        try:
-            ingestor = Ingestor(spark, source, sink, state_dir)
-        except (SinkError, ValueError) as exc:
-            print(f"aqi-ingest: error: {exc}", file=sys.stderr)
-            return EXIT_UNREACHABLE if isinstance(exc, SinkError) else EXIT_CONFIG
-        log.info("ingesting %s from %s into %s", ",".join(windows), args.source, sink.display_url)
-        while True:
-            started = time.monotonic()
-            report = ingestor.run_cycle(summary=args.summary)
-            log.info("%s", report.log_line())
-            if report.summary is not None:
-                print(report.summary.render(), flush=True)
-            if args.once:
-                return 0 if report.ok and not report.fetch_errors else 1
-            if stop.event.wait(max(0.0, interval - (time.monotonic() - started))):
-                log.info("stopped after %d cycles", ingestor.cycles)
-                return 0
+        # SparkContext sets its own SIGINT handler when it starts (cancel the jobs,
+        # raise KeyboardInterrupt): the stop signals are taken back for the cycles.
+        with stop.installed():
+            source = open_source(args.source, windows, state_dir / "spool")
+            try:
+                ingestor = Ingestor(spark, source, sink, state_dir)
+            except (SinkError, ValueError) as exc:
+                print(f"aqi-ingest: error: {exc}", file=sys.stderr)
+                return EXIT_UNREACHABLE if isinstance(exc, SinkError) else EXIT_CONFIG
+            log.info(
+                "ingesting %s from %s into %s", ",".join(windows), args.source, sink.display_url
+            )
+            while True:
+                started = time.monotonic()
+                report = ingestor.run_cycle(summary=args.summary)
+                log.info("%s", report.log_line())
+                if report.summary is not None:
+                    print(report.summary.render(), flush=True)
+                if args.once:
+                    return 0 if report.ok and not report.fetch_errors else 1
+                if stop.event.wait(max(0.0, interval - (time.monotonic() - started))):
+                    log.info("stopped after %d cycles", ingestor.cycles)
+                    return 0
     finally:
         sink.close()
         if owned:

@@ -1,4 +1,4 @@
-"""Crashes at any point lose nothing and duplicate nothing; SIGTERM finishes the cycle in flight."""
+"""Crashes at any point lose nothing and duplicate nothing; SIGTERM or Ctrl-C finishes the cycle in flight."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest import cli
 from ingest.cycle import Ingestor
 from ingest.sinks.sqlite import SqliteSink
 from ingest.sources import FileSource
@@ -112,7 +113,10 @@ def start_job(feeds: Path, tmp_path: Path, *extra: str) -> subprocess.Popen:
         *extra,
     ]
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
-    return subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
+    # A process group of its own, as a job started from a terminal has.
+    return subprocess.Popen(
+        command, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
+    )
 
 
 def wait_for(process: subprocess.Popen, text: str, timeout: float = 180) -> list[str]:
@@ -130,15 +134,37 @@ def wait_for(process: subprocess.Popen, text: str, timeout: float = 180) -> list
     raise AssertionError(f"never saw {text!r}; log:\n{''.join(lines)[-3000:]}")
 
 
+def systemd_stop(job: subprocess.Popen) -> None:
+    """What ``systemctl stop`` does with KillMode=mixed: SIGTERM to the main process."""
+    job.send_signal(signal.SIGTERM)
+
+
+def ctrl_c(job: subprocess.Popen) -> None:
+    """What a terminal does on Ctrl-C: SIGINT to every process of the foreground group."""
+    os.killpg(job.pid, signal.SIGINT)
+
+
 @pytest.mark.slow
-def test_sigterm_finishes_the_cycle_in_flight_and_exits_zero(feeds, tmp_path):
+@pytest.mark.parametrize(("stop", "name"), [(systemd_stop, "SIGTERM"), (ctrl_c, "SIGINT")])
+def test_a_stop_signal_finishes_the_cycle_in_flight_and_exits_zero(feeds, tmp_path, stop, name):
     job = start_job(feeds, tmp_path)
     wait_for(job, "ingesting")  # the cycle starts right after this line
-    job.send_signal(signal.SIGTERM)
+    stop(job)
     log = "".join(wait_for(job, "stopped after"))
     assert job.wait(timeout=120) == 0
-    assert "received SIGTERM" in log and "cycle=1 " in log
+    assert 0 <= log.find(f"received {name}") < log.find("cycle=1 ")  # stopped while in flight
+    assert "cycle=2 " not in log and "Traceback" not in log
     assert len(stored(tmp_path / "aq.db")) == expected_keys()
+
+
+@pytest.mark.parametrize("number", cli.STOP_SIGNALS)
+def test_a_stop_signal_sets_the_flag_and_the_previous_handlers_come_back(number):
+    before = {n: signal.getsignal(n) for n in cli.STOP_SIGNALS}
+    stop = cli.StopFlag()
+    with stop.installed():
+        signal.raise_signal(number)  # neither ends the process nor raises KeyboardInterrupt
+        assert stop.event.wait(5)
+    assert {n: signal.getsignal(n) for n in cli.STOP_SIGNALS} == before
 
 
 @pytest.mark.slow
