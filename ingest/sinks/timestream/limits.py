@@ -76,7 +76,7 @@ class TableRetention:
 def record_problems(
     record: dict[str, Any], retention: TableRetention | None, now: float
 ) -> list[str]:
-    """Every service limit a full record (as from :func:`build_record`) breaks.
+    """Every service limit a full record (as :func:`.records.build_record` makes it) breaks.
 
     Each problem reads ``"<kind>: <detail>"``. ``retention`` None skips the
     check of the oldest time (the service still enforces it).
