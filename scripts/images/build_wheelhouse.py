@@ -93,6 +93,29 @@ def write_requirements(wheelhouse: Path) -> Path:
     return requirements
 
 
+def source_files(repo: Path = REPO) -> list[str]:
+    """The files of the working tree git tracks or would track (nothing it ignores)."""
+    listed = subprocess.run(
+        ["git", "-C", str(repo), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        check=True,
+        capture_output=True,
+    ).stdout.decode()
+    return sorted(name for name in listed.split("\0") if name and (repo / name).is_file())
+
+
+def copy_source(dest: Path, repo: Path = REPO) -> Path:
+    """A clean copy of the source tree to build the wheel from.
+
+    setuptools never empties the checkout's ``build/lib``: a wheel built in place
+    would ship modules deleted since an earlier build.
+    """
+    for name in source_files(repo):
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(repo / name, target)
+    return dest
+
+
 def build(arch: str, out: Path) -> Path:
     """Builds the wheelhouse for ``arch`` into ``out`` (replacing its content)."""
     host = MACHINES.get(platform.machine())
@@ -101,7 +124,8 @@ def build(arch: str, out: Path) -> Path:
     staging = out.with_name(out.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    pip("wheel", "--wheel-dir", str(staging), str(REPO))
+    with tempfile.TemporaryDirectory(prefix="aqi-wheel-source-") as source:
+        pip("wheel", "--wheel-dir", str(staging), str(copy_source(Path(source))))
     if arch != host:
         for wheel in sorted(staging.glob("*.whl")):
             if not is_pure(wheel):
