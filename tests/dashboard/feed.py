@@ -15,6 +15,11 @@ location 202 (PM sensor 2001):
   S2 50.0 / 101.0 -> 6 and 10 -> 10 Very High
   max 10, mean 29/3; S1..S2 only: max 10, mean 10; newest 10 Very High.
 location 303 (PM sensor 3001): S1 only, 5.0 / 5.0 -> 1 Low.
+location 505 (Aberdeen; PM sensor 5001, climate sensor 5002): S2 only, 60.0 / 30.0 -> 60
+  rounds to 60 -> 8 High, at 95 % RH: flagged humid, so no alert.
+location 606 (mid-Atlantic, no place within reach): S2 only, 5.0 / 5.0 -> 1 Low.
+Humidity flags (RH >= 80 %, same location, window and time): 101's 5-minute PM readings
+(RH 80, 82, 84) and its 24-hour S2 reading (RH 81); 505's readings (RH 95, 96).
 """
 
 from __future__ import annotations
@@ -41,7 +46,12 @@ SITES = {
     101: Site(101, "GB", 51.5074, -0.1278),
     202: Site(202, "DE", 52.52, 13.405),
     303: Site(303, "FR", 48.8566, 2.3522),
+    505: Site(505, "GB", 57.14, -2.09),
+    606: Site(606, "PT", 45.0, -30.0),
 }
+
+#: Place of each site as the geocoder names it (None: nothing within reach).
+PLACES = {101: "London", 202: "Mitte", 303: "Paris", 505: "Aberdeen", 606: None}
 
 #: (location, sensor, type, snapshot index, values) of the 24-hour feed.
 DAILY: list[tuple[int, int, str, int, dict[str, str]]] = [
@@ -53,6 +63,9 @@ DAILY: list[tuple[int, int, str, int, dict[str, str]]] = [
     (202, 2001, "SDS011", 1, {"P2": "70.5", "P1": "10.0"}),
     (202, 2001, "SDS011", 2, {"P2": "50.0", "P1": "101.0"}),
     (303, 3001, "SDS011", 1, {"P2": "5.0", "P1": "5.0"}),
+    (505, 5001, "SDS011", 2, {"P2": "60.0", "P1": "30.0"}),
+    (505, 5002, "BME280", 2, {"temperature": "4.0", "humidity": "95.0", "pressure": "99800.0"}),
+    (606, 6001, "SDS011", 2, {"P2": "5.0", "P1": "5.0"}),
 ]
 
 #: The same for the 5-minute feed.
@@ -67,6 +80,15 @@ FIVE_MINUTES: list[tuple[int, int, str, int, dict[str, str]]] = [
     (202, 2001, "SDS011", 1, {"P2": "65.0", "P1": "85.0"}),
     (202, 2001, "SDS011", 2, {"P2": "70.0", "P1": "95.0"}),
     (303, 3001, "SDS011", 1, {"P2": "4.0", "P1": "6.0"}),
+    (505, 5001, "SDS011", 2, {"P2": "55.0", "P1": "28.0"}),
+    (505, 5002, "BME280", 2, {"temperature": "4.5", "humidity": "96.0", "pressure": "99800.0"}),
+]
+
+#: Archive rows written straight through the InfluxDB sink (the backfill's windows):
+#: (window, location, sensor, seconds before S1, pm25, pm10, aqi). 1d: PM2.5 50 -> 6.
+ARCHIVE: list[tuple[str, int, int, int, float, float, int | None]] = [
+    ("1h", 101, 1001, 0, 20.0, 25.0, None),
+    ("1d", 101, 1001, 5 * MINUTE, 50.0, 40.0, 6),
 ]
 
 
@@ -113,6 +135,37 @@ def _record(entry: tuple[int, int, str, int, dict[str, str]], snaps: Snapshots) 
             {"value": value, "value_type": kind} for kind, value in values.items()
         ],
     }
+
+
+def archive_rows(snaps: Snapshots) -> list[dict[str, Any]]:
+    """The :data:`ARCHIVE` rows as the reading dicts sinks receive."""
+    from ingest import daqi, model
+
+    rows = []
+    for window, location, sensor, before, pm25, pm10, aqi in ARCHIVE:
+        site = SITES[location]
+        row: dict[str, Any] = dict.fromkeys(model.COLUMNS)
+        row.update(
+            time=snaps.at(1) - before,
+            window=window,
+            sensor_id=sensor,
+            location_id=location,
+            country=site.country,
+            sensor_type="SDS011",
+            indoor=0,
+            place=PLACES[location],
+            latitude=site.latitude,
+            longitude=site.longitude,
+            pm25=pm25,
+            pm10=pm10,
+            value_count=2,
+            extra={},
+            humid=0,
+        )
+        if aqi is not None:
+            row.update(aqi=aqi, aqi_pm25=aqi, aqi_pm10=1, band=daqi.band_for(aqi))
+        rows.append(row)
+    return rows
 
 
 def write_feed(folder: Path, snaps: Snapshots) -> Path:

@@ -8,39 +8,64 @@ what the feed implies by the DAQI table.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
 import pytest
 import requests
 
-from tests.dashboard.feed import MINUTE, SITES
-from tests.dashboard.grafana_influxql import expand, table_rows
+from dashboard.panels import DEFAULT_SELECTION
+from dashboard.queries import LABEL_REGEX
+from ingest import daqi
+from tests.dashboard.feed import MINUTE, PLACES, SITES
+from tests.dashboard.grafana_influxql import ALL, expand, multi_value, table_rows
 
 pytestmark = pytest.mark.slow
 
 #: Panel titles and variables whose query this module runs (checked against the JSON).
+EVOLUTION = "Evolution of $measure at ${location:text} (${place:text}, ${country:text})"
+TABLE = "Readings of $measure at ${location:text} (${place:text}, ${country:text})"
 COVERED = {
     "Max AQI",
     "Mean AQI",
     "Data freshness",
-    "Evolution of $measure at location $location",
-    "AQI map",
-    "Readings of $measure at location $location",
+    EVOLUTION,
+    *(f"AQI map/{band}" for band in daqi.BAND_ORDER),
+    TABLE,
+    "variable:country",
+    "variable:place",
     "variable:location",
 }
 
 
 def influx_queries(board: dict[str, Any]) -> dict[str, str]:
-    """Query text by panel title (and ``variable:<name>``) in the InfluxDB dashboard."""
+    """Query text by panel title (``title/refId`` beside A, ``variable:<name>``)."""
     found = {}
     for panel in board["panels"]:
         for target in panel.get("targets", []):
-            found[panel["title"]] = target["query"]
+            key = (
+                panel["title"] if target["refId"] == "A" else f"{panel['title']}/{target['refId']}"
+            )
+            found[key] = target["query"]
     for variable in board["templating"]["list"]:
         if variable["type"] == "query":
             found[f"variable:{variable['name']}"] = variable["query"]["query"]
     return found
+
+
+def js_regex(grafana: str) -> re.Pattern[str]:
+    """A Grafana variable regex ``/.../`` in Python (JS named groups are ``(?<n>``)."""
+    body = grafana[1 : grafana.rindex("/")]
+    return re.compile(body.replace("(?<", "(?P<"))
+
+
+def selection(location: str | list[str] = ALL, place=ALL, country=ALL) -> dict[str, str]:
+    return {
+        "country": multi_value(country),
+        "place": multi_value(place),
+        "location": multi_value(location),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +73,12 @@ def queries(committed) -> dict[str, str]:
     return influx_queries(committed["influxdb"])
 
 
-def run(store, query: str, *, location: str = "101", measure: str = "aqi", since: int = 0):
+def run(store, query: str, *, location="101", measure: str = "aqi", since: int = 0, **chosen):
     """Runs a dashboard query for a range from snapshot S0 - ``since``... to S2 + 1 minute."""
     start = store.snaps.at(0) - 60 * MINUTE if since == 0 else since
     text = expand(
         query,
-        {"location": location, "measure": measure},
+        {**selection(location, **chosen), "measure": measure},
         from_ms=start * 1000,
         to_ms=(store.snaps.newest + MINUTE) * 1000,
     )
@@ -69,22 +94,98 @@ def test_every_influxql_query_has_a_real_data_test(queries):
     assert set(queries) == COVERED
 
 
-def test_location_variable_lists_every_location(loaded_store, queries):
-    series = loaded_store.query(expand(queries["variable:location"], {}, 0, 0))
-    values = {row[1] for row in series[0]["values"]}
-    assert values == {str(location) for location in SITES}
+def _values(series: list[dict[str, Any]], column: int = 1) -> set[str]:
+    return {row[column] for s in series for row in s["values"]}
+
+
+def test_country_and_place_variables_chain(loaded_store, queries):
+    countries = loaded_store.query(expand(queries["variable:country"], {}, 0, 0))
+    assert _values(countries) == {site.country for site in SITES.values()}
+    for chosen, places in (
+        (ALL, {p for p in PLACES.values() if p}),
+        (["GB"], {"London", "Aberdeen"}),
+        (["DE", "FR"], {"Mitte", "Paris"}),
+        (["PT"], set()),  # the point at sea has no place
+    ):
+        text = expand(queries["variable:place"], {"country": multi_value(chosen)}, 0, 0)
+        assert _values(loaded_store.query(text)) == places, chosen
+
+
+def location_options(store, query: str, since: int, **chosen) -> dict[str, str]:
+    """The location menu Grafana builds: the label values through the variable's regex."""
+    text = expand(
+        query,
+        {k: v for k, v in selection(**chosen).items() if k != "location"},
+        since * 1000,
+        (store.snaps.newest + MINUTE) * 1000,
+    )
+    regex = js_regex(LABEL_REGEX)
+    options = {}
+    for label in _values(store.query(text)):
+        match = regex.match(label)
+        assert match, label
+        options[match["value"]] = match["text"]
+    return options
+
+
+def test_location_variable_lists_named_locations_of_the_range(loaded_store, queries):
+    snaps = loaded_store.snaps
+    query = queries["variable:location"]
+    everything = location_options(loaded_store, query, snaps.at(0) - 60 * MINUTE)
+    assert everything == {
+        "101": "London, GB (location 101)",
+        "202": "Mitte, DE (location 202)",
+        "303": "Paris, FR (location 303)",
+        "505": "Aberdeen, GB (location 505)",
+        "606": "unnamed place, PT (location 606)",
+    }
+    recent = location_options(loaded_store, query, snaps.at(2) - 30 * MINUTE)
+    assert set(recent) == {"101", "202", "505", "606"}  # 303 has no reading since S1
+    in_gb = location_options(loaded_store, query, snaps.at(0) - 60 * MINUTE, country=["GB"])
+    assert set(in_gb) == {"101", "505"}
+    london = location_options(
+        loaded_store, query, snaps.at(0) - 60 * MINUTE, country=["GB"], place=["London"]
+    )
+    assert set(london) == {"101"}
+
+
+def test_the_default_selection_shows_data_for_a_named_place(loaded_store, queries, committed):
+    variables = {v["name"]: v for v in committed["influxdb"]["templating"]["list"]}
+    chosen = {name: variables[name]["current"]["value"] for name in ("country", "place")}
+    assert chosen == {
+        "country": [DEFAULT_SELECTION["country"]],
+        "place": [DEFAULT_SELECTION["place"]],
+    }
+    assert variables["location"]["current"]["value"] == [ALL]
+    series = run(loaded_store, queries["Max AQI"], location=ALL, **chosen)
+    assert {s["tags"]["window"]: s["values"][0][1] for s in series} == {"24h": 5, "1d": 6}
+
+
+def by_window(series: list[dict[str, Any]]) -> dict[str, Any]:
+    assert all(len(s["values"]) == 1 for s in series), series
+    return {s["tags"]["window"]: s["values"][0][1] for s in series}
 
 
 @pytest.mark.parametrize(
     ("location", "expected_max", "expected_mean"),
-    [("101", 5, 10 / 3), ("202", 10, 29 / 3), ("303", 1, 1.0)],
+    [
+        ("101", {"24h": 5, "1d": 6}, {"24h": 10 / 3, "1d": 6.0}),
+        ("202", {"24h": 10}, {"24h": 29 / 3}),
+        ("303", {"24h": 1}, {"24h": 1.0}),
+        (["101", "303"], {"24h": 5, "1d": 6}, {"24h": 11 / 4, "1d": 6.0}),
+    ],
 )
 def test_max_and_mean_aqi_over_the_whole_range(
     loaded_store, queries, location, expected_max, expected_mean
 ):
-    assert single_value(run(loaded_store, queries["Max AQI"], location=location)) == expected_max
-    mean = single_value(run(loaded_store, queries["Mean AQI"], location=location))
+    assert by_window(run(loaded_store, queries["Max AQI"], location=location)) == expected_max
+    mean = by_window(run(loaded_store, queries["Mean AQI"], location=location))
     assert mean == pytest.approx(expected_mean)
+
+
+def test_aqi_stats_of_all_locations_of_a_place(loaded_store, queries):
+    top = run(loaded_store, queries["Max AQI"], location=ALL, country=["GB"], place=["Aberdeen"])
+    assert by_window(top) == {"24h": 8}
 
 
 @pytest.mark.parametrize(
@@ -93,38 +194,57 @@ def test_max_and_mean_aqi_over_the_whole_range(
 def test_max_and_mean_aqi_follow_the_time_range(
     loaded_store, queries, location, expected_max, expected_mean
 ):
-    since = loaded_store.snaps.at(1) - 30 * MINUTE  # leaves out snapshot S0
-    top = single_value(run(loaded_store, queries["Max AQI"], location=location, since=since))
-    mean = single_value(run(loaded_store, queries["Mean AQI"], location=location, since=since))
-    assert (top, mean) == (expected_max, pytest.approx(expected_mean))
+    since = loaded_store.snaps.at(1) - 3 * MINUTE  # leaves out S0 and the 1d row
+    top = by_window(run(loaded_store, queries["Max AQI"], location=location, since=since))
+    mean = by_window(run(loaded_store, queries["Mean AQI"], location=location, since=since))
+    assert (top, mean) == ({"24h": expected_max}, {"24h": pytest.approx(expected_mean)})
 
 
 def test_aqi_stats_have_no_value_for_an_unknown_location(loaded_store, queries):
     assert run(loaded_store, queries["Max AQI"], location="999") == []
 
 
-def test_map_has_one_row_per_location_with_its_newest_index_and_band(loaded_store, queries):
-    rows = table_rows(run(loaded_store, queries["AQI map"]))
-    by_location = {row["location_id"]: row for row in rows}
-    assert len(rows) == len(by_location) == 3
-    snaps = loaded_store.snaps
-    expected = {
-        "101": (4, "Moderate", 30.0, 55.0, snaps.at(2)),
-        "202": (10, "Very High", 50.0, 101.0, snaps.at(2)),
-        "303": (1, "Low", 5.0, 5.0, snaps.at(1)),
+def map_rows(store, queries, **kwargs) -> dict[str, dict[str, dict[str, Any]]]:
+    """Band -> location -> row of the map's layers."""
+    return {
+        band: {
+            r["location_id"]: r
+            for r in table_rows(run(store, queries[f"AQI map/{band}"], **kwargs))
+        }
+        for band in daqi.BAND_ORDER
     }
-    for location, (aqi, band, pm25, pm10, when) in expected.items():
-        row = by_location[location]
-        site = SITES[int(location)]
-        assert (row["aqi"], row["band"], row["pm25"], row["pm10"]) == (aqi, band, pm25, pm10)
-        assert (row["latitude"], row["longitude"]) == (site.latitude, site.longitude)
-        assert row["time"] == when
 
 
-def test_map_leaves_out_locations_without_a_reading_in_range(loaded_store, queries):
-    since = loaded_store.snaps.at(2) - 30 * MINUTE
-    rows = table_rows(run(loaded_store, queries["AQI map"], since=since))
-    assert {row["location_id"] for row in rows} == {"101", "202"}
+def test_map_layers_hold_each_location_in_its_newest_band(loaded_store, queries):
+    layers = map_rows(loaded_store, queries)
+    expected = {  # band -> location -> (aqi, pm25, pm10, humid readings, PM readings)
+        "Low": {"303": (1, 5.0, 5.0, 0, 1), "606": (1, 5.0, 5.0, 0, 1)},
+        "Moderate": {"101": (4, 30.0, 55.0, 1, 2)},  # S1 and S2 in the span; S2 humid
+        "High": {"505": (8, 60.0, 30.0, 1, 1)},
+        "Very High": {"202": (10, 50.0, 101.0, 0, 2)},
+    }
+    for band, locations in expected.items():
+        assert set(layers[band]) == set(locations), band
+        for location, (aqi, pm25, pm10, humid, judged) in locations.items():
+            row, site = layers[band][location], SITES[int(location)]
+            assert (row["aqi"], row["band"], row["pm25"], row["pm10"]) == (aqi, band, pm25, pm10)
+            assert (row["humid_readings"], row["pm_readings"]) == (humid, judged)
+            assert (row["latitude"], row["longitude"]) == (site.latitude, site.longitude)
+            assert row["country"] == site.country  # the data link's fields
+            assert row["place"] == (PLACES[int(location)] or "")
+
+
+def test_map_shows_the_last_two_hours_before_the_range_end_whatever_the_range(
+    loaded_store, queries
+):
+    snaps = loaded_store.snaps
+    # A range that starts a day earlier reads the same span: S0 is more than 2 h before the end.
+    long_range = map_rows(loaded_store, queries, since=snaps.at(0) - 24 * 3600)
+    assert long_range["Moderate"]["101"]["pm_readings"] == 2
+    # A range that ends before S2: the span holds S0 (pm 15, 10) and S1 of 101.
+    text = expand(queries["AQI map/Moderate"], selection(), 0, (snaps.at(1) + MINUTE) * 1000)
+    earlier = {r["location_id"]: r for r in table_rows(loaded_store.query(text))}
+    assert earlier["101"]["aqi"] == 5
 
 
 def _lines(series: list[dict[str, Any]]) -> dict[str, list[tuple[int, float]]]:
@@ -133,19 +253,22 @@ def _lines(series: list[dict[str, Any]]) -> dict[str, list[tuple[int, float]]]:
 
 def test_evolution_draws_one_line_per_window(loaded_store, queries):
     s0, s1, s2 = loaded_store.snaps.times
-    lines = _lines(
-        run(loaded_store, queries["Evolution of $measure at location $location"], measure="pm25")
-    )
+    lines = _lines(run(loaded_store, queries[EVOLUTION], measure="pm25"))
     assert lines == {
         "5m": [(s0, 12.0), (s1, 14.0), (s2, 16.0)],
         "24h": [(s0, 10.0), (s1, 41.5), (s2, 30.0)],
+        "1h": [(s1, 20.0)],
+        "1d": [(s1 - 5 * MINUTE, 50.0)],
     }
 
 
 def test_evolution_of_the_aqi_has_only_the_daily_line(loaded_store, queries):
     s0, s1, s2 = loaded_store.snaps.times
-    query = queries["Evolution of $measure at location $location"]
-    assert _lines(run(loaded_store, query, measure="aqi")) == {"24h": [(s0, 1), (s1, 5), (s2, 4)]}
+    query = queries[EVOLUTION]
+    assert _lines(run(loaded_store, query, measure="aqi")) == {
+        "24h": [(s0, 1), (s1, 5), (s2, 4)],
+        "1d": [(s1 - 5 * MINUTE, 6)],
+    }
     assert _lines(run(loaded_store, query, measure="temperature")) == {
         "5m": [(s0, 10.5), (s1, 11.5), (s2, 12.5)],
         "24h": [(s2, 11.0)],
@@ -154,14 +277,19 @@ def test_evolution_of_the_aqi_has_only_the_daily_line(loaded_store, queries):
 
 def test_evolution_averages_within_the_display_interval(loaded_store, queries):
     s0, s1, s2 = loaded_store.snaps.times
-    query = queries["Evolution of $measure at location $location"]
+    query = queries[EVOLUTION]
     # A 4-hour interval: Grafana's buckets are aligned on the epoch, so S0..S2 (two
     # hours apart) fall in one or two of them; each bucket holds the mean of its readings.
     bucket = 4 * 3600
-    variables = {"location": "101", "measure": "pm25"}
+    variables = {**selection("101"), "measure": "pm25"}
     text = expand(query, variables, s0 * 1000, (s2 + MINUTE) * 1000, bucket * 1000)
     lines = _lines(loaded_store.query(text))
-    values = {"5m": {s0: 12.0, s1: 14.0, s2: 16.0}, "24h": {s0: 10.0, s1: 41.5, s2: 30.0}}
+    values = {
+        "5m": {s0: 12.0, s1: 14.0, s2: 16.0},
+        "24h": {s0: 10.0, s1: 41.5, s2: 30.0},
+        "1h": {s1: 20.0},
+        "1d": {s1 - 5 * MINUTE: 50.0},
+    }
     assert set(lines) == set(values)
     for window, points in lines.items():
         buckets: dict[int, list[float]] = {}
@@ -174,20 +302,24 @@ def test_evolution_averages_within_the_display_interval(loaded_store, queries):
 def test_table_lists_the_readings_of_the_range_newest_first(loaded_store, queries):
     s1, s2 = loaded_store.snaps.at(1), loaded_store.snaps.at(2)
     since = s1 - 30 * MINUTE
-    query = queries["Readings of $measure at location $location"]
+    query = queries[TABLE]
     rows = table_rows(run(loaded_store, query, measure="pm25", since=since))
-    assert [row["time"] for row in rows] == [s2, s2, s1, s1]
-    assert {(r["time"], r["window"], r["pm25"]) for r in rows} == {
-        (s2, "5m", 16.0),
-        (s2, "24h", 30.0),
-        (s1, "5m", 14.0),
-        (s1, "24h", 41.5),
+    assert [row["time"] for row in rows] == [s2, s2, s1, s1, s1, s1 - 5 * MINUTE]
+    assert {(r["time"], r["window"], r["pm25"], r["humid"], r["humid_rh"]) for r in rows} == {
+        (s2, "5m", 16.0, 1, 84.0),
+        (s2, "24h", 30.0, 1, 81.0),
+        (s1, "5m", 14.0, 1, 82.0),
+        (s1, "24h", 41.5, 0, None),  # no 24-hour humidity at S1
+        (s1, "1h", 20.0, 0, None),
+        (s1 - 5 * MINUTE, "1d", 50.0, 0, None),
     }
     assert {(r["sensor_id"], r["sensor_type"]) for r in rows} == {("1001", "SDS011")}
+    assert {r["location_label"] for r in rows} == {"London, GB (location 101)"}
+    assert {(r["location_id"], r["country"], r["place"]) for r in rows} == {("101", "GB", "London")}
 
 
 def test_table_of_a_climate_measure_reads_the_climate_sensor(loaded_store, queries):
-    query = queries["Readings of $measure at location $location"]
+    query = queries[TABLE]
     rows = table_rows(run(loaded_store, query, measure="temperature"))
     assert sorted((r["window"], r["temperature"]) for r in rows) == [
         ("24h", 11.0),
