@@ -177,9 +177,18 @@ def contact_points() -> Json:
     }
 
 
+#: Folders under ``dashboard/provisioning/``: the contact point and policy, for
+#: every engine (installed into Grafana's ``provisioning/alerting/`` as they are);
+#: and one rules file per engine, named like its datasource file, of which only
+#: the engine in use is installed there (the other engine's rules would query a
+#: datasource that is not provisioned).
+ALERTING = "alerting"
+RULES = "alert-rules"
+
+
 def files() -> dict[str, Json]:
-    """File name (under provisioning/alerting/) -> content."""
-    found = {"contact-points.yaml": contact_points()}
+    """File path (under dashboard/provisioning/) -> content."""
+    found = {f"{ALERTING}/contact-points.yaml": contact_points()}
     for engine in ENGINES:
-        found[f"rules-{engine.key}.yaml"] = rules(engine)
+        found[f"{RULES}/{engine.key}.yaml"] = rules(engine)
     return found

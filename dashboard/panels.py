@@ -40,14 +40,16 @@ W24 = model.WINDOW_24H
 W5 = model.WINDOW_5M
 DAILY = " and ".join(DAILY_WINDOWS)
 
-#: Grafana unit ids (grafana-foundation-sdk ``units``) of each measure.
+#: Grafana unit ids (grafana-foundation-sdk ``units``) of each measure, in the
+#: unit the feed reports: the pressure in Pa (Grafana shows it SI-prefixed, e.g.
+#: 101 kPa; it has no unit that would show a value stored in Pa as hPa).
 UNITS: dict[str, str] = {
     "aqi": "none",
     "pm25": "conμgm3",
     "pm10": "conμgm3",
     "temperature": "celsius",
     "humidity": "humidity",
-    "pressure": "pressurehpa",
+    "pressure": "pressurepa",
 }
 
 #: The selection a visitor sees first (Grafana keeps a saved value that the
@@ -283,7 +285,7 @@ def evolution_panel(engine: Engine) -> Json:
         f"Mean of $measure per display interval at {AT}, one line per window: "
         f"{W5} (5-minute means, the finer one), 1h (hourly means of the archive), {W24} "
         "(rolling 24-hour means) and 1d (calendar-day means of the archive). The DAQI (aqi) "
-        f"exists only in the daily windows ({DAILY}). Units: µg/m³ for PM, °C, %, hPa.",
+        f"exists only in the daily windows ({DAILY}). Units: µg/m³ for PM, °C, %, Pa.",
         (0, 5, 18, 8),
         datasource=engine.datasource,
         targets=[engine.target(engine.queries.evolution, alias="$measure $tag_window")],
@@ -463,7 +465,8 @@ _SELECTION_TEXT = {
     "country": ("Country", "Country code of the locations (Sensor.Community's)."),
     "place": (
         "Place",
-        "Nearest named place of the locations (GeoNames, offline); lists every place stored.",
+        "Nearest named place of the locations (GeoNames, offline) with a reading in the time "
+        "range the dashboard was loaded with.",
     ),
     "location": (
         "Location",
@@ -491,7 +494,8 @@ def _selection_variable(engine: Engine, name: str, query: str, *, regex: str = "
         "query": engine.variable_query(query),
         "definition": query,
         "refresh": 1,
-        "sort": 5 if not regex else 0,
+        # Alphabetical (case-insensitive) by the text the menu shows.
+        "sort": 5,
         "regex": regex,
         "multi": True,
         "includeAll": True,
@@ -525,7 +529,7 @@ def variables(engine: Engine) -> list[Json]:
             "hide": 0,
         },
         _selection_variable(engine, "country", q.country_variable),
-        _selection_variable(engine, "place", q.place_variable),
+        _selection_variable(engine, "place", q.place_variable, regex=q.place_regex),
         _selection_variable(engine, "location", q.location_variable, regex=LABEL_REGEX),
     ]
 
