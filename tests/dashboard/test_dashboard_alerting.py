@@ -27,7 +27,6 @@ from dashboard.engines import ENGINES
 from tests.dashboard.conftest import PROVISIONING_DIR
 from tests.dashboard.grafana_influxql import expand
 
-ALERTING_DIR = PROVISIONING_DIR / "alerting"
 SNS_SETTINGS = {
     "api_url",
     "sigv4",
@@ -45,7 +44,7 @@ ENV = re.compile(r"\$\$|\$\{(\w+)\}|\$(\w+)")
 
 
 def load(name: str) -> dict[str, Any]:
-    return yaml.safe_load((ALERTING_DIR / name).read_text())
+    return yaml.safe_load((PROVISIONING_DIR / name).read_text())
 
 
 def expand_env(text: str, env: dict[str, str]) -> str:
@@ -65,12 +64,34 @@ def sdk_keys(cls: type) -> set[str]:
 def test_files_are_what_the_generator_writes():
     for path, text in generate.outputs():
         assert path.read_text(encoding="utf-8") == text, path.name
-    assert {p.name for p in ALERTING_DIR.glob("*.yaml")} == set(alerting.files())
+    committed = {
+        str(path.relative_to(PROVISIONING_DIR))
+        for folder in (alerting.ALERTING, alerting.RULES)
+        for path in (PROVISIONING_DIR / folder).glob("*.yaml")
+    }
+    assert committed == set(alerting.files())
+
+
+def test_every_engine_has_its_rules_beside_its_datasource():
+    """Installing one engine: its datasource file and the rules file of the same name."""
+    datasources = {p.name for p in (PROVISIONING_DIR / "datasources").glob("*.yaml")}
+    rules = {p.name for p in (PROVISIONING_DIR / alerting.RULES).glob("*.yaml")}
+    assert rules == datasources == {f"{engine.key}.yaml" for engine in ENGINES}
+    for engine in ENGINES:
+        source = yaml.safe_load(
+            (PROVISIONING_DIR / "datasources" / f"{engine.key}.yaml").read_text()
+        )
+        (group,) = load(f"{alerting.RULES}/{engine.key}.yaml")["groups"]
+        uids = {q["datasourceUid"] for r in group["rules"] for q in r["data"]} - {"__expr__"}
+        assert uids == {source["datasources"][0]["uid"]}
+    # Everything under alerting/ is for every engine: no rule there.
+    for path in (PROVISIONING_DIR / alerting.ALERTING).glob("*.yaml"):
+        assert "groups" not in yaml.safe_load(path.read_text()), path.name
 
 
 @pytest.mark.parametrize("engine", ENGINES, ids=lambda e: e.key)
 def test_rules_follow_grafanas_schema(engine):
-    config = load(f"rules-{engine.key}.yaml")
+    config = load(f"{alerting.RULES}/{engine.key}.yaml")
     assert config["apiVersion"] == 1
     (group,) = config["groups"]
     assert set(group) == GROUP_KEYS
@@ -107,7 +128,7 @@ def test_a_misspelled_rule_key_is_caught():
 
 
 def test_contact_point_is_sns_on_the_topic_with_the_instance_role():
-    config = load("contact-points.yaml")
+    config = load(f"{alerting.ALERTING}/contact-points.yaml")
     (point,) = config["contactPoints"]
     (receiver,) = point["receivers"]
     assert receiver["type"] == "sns"
@@ -131,7 +152,7 @@ def test_contact_point_is_sns_on_the_topic_with_the_instance_role():
 
 
 def test_notification_names_the_place_and_its_band():
-    (group,) = load("rules-influxdb.yaml")["groups"]
+    (group,) = load(f"{alerting.RULES}/influxdb.yaml")["groups"]
     summary = next(r for r in group["rules"] if r["uid"] == "aqi-daqi-high")["annotations"][
         "summary"
     ]
@@ -141,7 +162,7 @@ def test_notification_names_the_place_and_its_band():
 
 
 def _model(rule_uid: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    (group,) = load("rules-influxdb.yaml")["groups"]
+    (group,) = load(f"{alerting.RULES}/influxdb.yaml")["groups"]
     rule = next(r for r in group["rules"] if r["uid"] == rule_uid)
     return rule, rule["data"]
 

@@ -8,7 +8,6 @@ what the feed implies by the DAQI table.
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
@@ -16,9 +15,11 @@ import pytest
 import requests
 
 from dashboard.panels import DEFAULT_SELECTION
-from dashboard.queries import LABEL_REGEX
-from ingest import daqi
-from tests.dashboard.feed import MINUTE, PLACES, SITES
+from ingest import daqi, model
+from ingest.sinks.influxdb import InfluxSink
+from tests.dashboard import grafana_variables as gv
+from tests.dashboard.conftest import LoadedStore
+from tests.dashboard.feed import MINUTE, PLACES, SITES, Snapshots
 from tests.dashboard.grafana_influxql import ALL, expand, multi_value, table_rows
 
 pytestmark = pytest.mark.slow
@@ -52,12 +53,6 @@ def influx_queries(board: dict[str, Any]) -> dict[str, str]:
         if variable["type"] == "query":
             found[f"variable:{variable['name']}"] = variable["query"]["query"]
     return found
-
-
-def js_regex(grafana: str) -> re.Pattern[str]:
-    """A Grafana variable regex ``/.../`` in Python (JS named groups are ``(?<n>``)."""
-    body = grafana[1 : grafana.rindex("/")]
-    return re.compile(body.replace("(?<", "(?P<"))
 
 
 def selection(location: str | list[str] = ALL, place=ALL, country=ALL) -> dict[str, str]:
@@ -98,67 +93,172 @@ def _values(series: list[dict[str, Any]], column: int = 1) -> set[str]:
     return {row[column] for s in series for row in s["values"]}
 
 
-def test_country_and_place_variables_chain(loaded_store, queries):
-    countries = loaded_store.query(expand(queries["variable:country"], {}, 0, 0))
-    assert _values(countries) == {site.country for site in SITES.values()}
-    for chosen, places in (
-        (ALL, {p for p in PLACES.values() if p}),
-        (["GB"], {"London", "Aberdeen"}),
-        (["DE", "FR"], {"Mitte", "Paris"}),
-        (["PT"], set()),  # the point at sea has no place
-    ):
-        text = expand(queries["variable:place"], {"country": multi_value(chosen)}, 0, 0)
-        assert _values(loaded_store.query(text)) == places, chosen
+@pytest.fixture(scope="module")
+def variables(committed) -> dict[str, dict[str, Any]]:
+    return {v["name"]: v for v in committed["influxdb"]["templating"]["list"]}
 
 
-def location_options(store, query: str, since: int, **chosen) -> dict[str, str]:
-    """The location menu Grafana builds: the label values through the variable's regex."""
+def menu(store, variable: dict[str, Any], since: int, until: int, **chosen) -> list[gv.Option]:
+    """The options Grafana lists for a selection variable, for a range and the outer choices."""
     text = expand(
-        query,
-        {k: v for k, v in selection(**chosen).items() if k != "location"},
+        variable["query"]["query"],
+        {k: multi_value(v) for k, v in chosen.items()},
         since * 1000,
-        (store.snaps.newest + MINUTE) * 1000,
+        until * 1000,
     )
-    regex = js_regex(LABEL_REGEX)
-    options = {}
-    for label in _values(store.query(text)):
-        match = regex.match(label)
-        assert match, label
-        options[match["value"]] = match["text"]
-    return options
+    result = store.query(text)
+    # Grafana builds the menu from the first frame (series) only.
+    assert len(result) <= 1, f"{len(result)} series: Grafana would list the first one only"
+    values = [row[1] for row in result[0]["values"]] if result else []
+    return gv.options(values, variable["regex"], variable["sort"])
 
 
-def test_location_variable_lists_named_locations_of_the_range(loaded_store, queries):
+def whole_range(store) -> tuple[int, int]:
+    return store.snaps.at(0) - 60 * MINUTE, store.snaps.newest + MINUTE
+
+
+def test_country_variable_lists_the_stored_countries(loaded_store, variables):
+    listed = menu(loaded_store, variables["country"], *whole_range(loaded_store))
+    assert [o.value for o in listed] == sorted({site.country for site in SITES.values()})
+
+
+@pytest.mark.parametrize(
+    ("countries", "places"),
+    [
+        ([ALL], ["Aberdeen", "London", "Mitte", "Paris"]),
+        (["GB"], ["Aberdeen", "London"]),
+        (["DE", "FR"], ["Mitte", "Paris"]),
+        (["PT"], []),  # the point at sea has no place
+    ],
+)
+def test_place_variable_lists_named_places_of_the_chosen_countries(
+    loaded_store, variables, countries, places
+):
+    listed = menu(loaded_store, variables["place"], *whole_range(loaded_store), country=countries)
+    assert [(o.text, o.value) for o in listed] == [(p, p) for p in places]
+
+
+def test_place_variable_lists_only_places_with_a_reading_in_the_range(loaded_store, variables):
     snaps = loaded_store.snaps
-    query = queries["variable:location"]
-    everything = location_options(loaded_store, query, snaps.at(0) - 60 * MINUTE)
-    assert everything == {
-        "101": "London, GB (location 101)",
-        "202": "Mitte, DE (location 202)",
-        "303": "Paris, FR (location 303)",
-        "505": "Aberdeen, GB (location 505)",
-        "606": "unnamed place, PT (location 606)",
-    }
-    recent = location_options(loaded_store, query, snaps.at(2) - 30 * MINUTE)
-    assert set(recent) == {"101", "202", "505", "606"}  # 303 has no reading since S1
-    in_gb = location_options(loaded_store, query, snaps.at(0) - 60 * MINUTE, country=["GB"])
-    assert set(in_gb) == {"101", "505"}
-    london = location_options(
-        loaded_store, query, snaps.at(0) - 60 * MINUTE, country=["GB"], place=["London"]
+    since = snaps.at(2) - 30 * MINUTE  # Paris (303) has no reading since S1
+    listed = menu(loaded_store, variables["place"], since, snaps.newest + MINUTE, country=[ALL])
+    assert [o.value for o in listed] == ["Aberdeen", "London", "Mitte"]
+
+
+def test_location_variable_lists_named_locations_of_the_range(loaded_store, variables):
+    snaps = loaded_store.snaps
+    until = snaps.newest + MINUTE
+    location = variables["location"]
+    everything = menu(
+        loaded_store, location, snaps.at(0) - 60 * MINUTE, until, country=[ALL], place=[ALL]
     )
-    assert set(london) == {"101"}
+    assert [(o.value, o.text) for o in everything] == [
+        ("505", "Aberdeen, GB (location 505)"),
+        ("101", "London, GB (location 101)"),
+        ("202", "Mitte, DE (location 202)"),
+        ("303", "Paris, FR (location 303)"),
+        ("606", "unnamed place, PT (location 606)"),
+    ]
+    recent = menu(
+        loaded_store, location, snaps.at(2) - 30 * MINUTE, until, country=[ALL], place=[ALL]
+    )
+    assert {o.value for o in recent} == {"101", "202", "505", "606"}  # 303: none since S1
+    in_gb = menu(
+        loaded_store, location, snaps.at(0) - 60 * MINUTE, until, country=["GB"], place=[ALL]
+    )
+    assert {o.value for o in in_gb} == {"101", "505"}
+    london = menu(
+        loaded_store, location, snaps.at(0) - 60 * MINUTE, until, country=["GB"], place=["London"]
+    )
+    assert {o.value for o in london} == {"101"}
 
 
-def test_the_default_selection_shows_data_for_a_named_place(loaded_store, queries, committed):
-    variables = {v["name"]: v for v in committed["influxdb"]["templating"]["list"]}
-    chosen = {name: variables[name]["current"]["value"] for name in ("country", "place")}
-    assert chosen == {
+def first_view(store, variables, since: int, until: int) -> dict[str, list[str]]:
+    """The selection a visitor gets on opening the dashboard with no variable in the URL.
+
+    Each variable loads its options in turn (country, then place for that
+    country, then location) and keeps its saved value or falls back as Grafana does.
+    """
+    chosen: dict[str, list[str]] = {}
+    for name in ("country", "place", "location"):
+        variable = variables[name]
+        listed = menu(store, variable, since, until, **chosen)
+        saved = variable["current"]["value"]
+        chosen[name] = gv.opened_value(saved, listed, include_all=variable["includeAll"])
+    return chosen
+
+
+def test_the_default_selection_shows_data_for_a_named_place(loaded_store, queries, variables):
+    assert {name: variables[name]["current"]["value"] for name in ("country", "place")} == {
         "country": [DEFAULT_SELECTION["country"]],
         "place": [DEFAULT_SELECTION["place"]],
     }
-    assert variables["location"]["current"]["value"] == [ALL]
-    series = run(loaded_store, queries["Max AQI"], location=ALL, **chosen)
+    chosen = first_view(loaded_store, variables, *whole_range(loaded_store))
+    assert chosen == {"country": ["GB"], "place": ["London"], "location": [ALL]}
+    series = run(loaded_store, queries["Max AQI"], **_selected(chosen))
     assert {s["tags"]["window"]: s["values"][0][1] for s in series} == {"24h": 5, "1d": 6}
+
+
+def _selected(chosen: dict[str, list[str]]) -> dict[str, list[str] | str]:
+    return {"location": chosen["location"], "place": chosen["place"], "country": chosen["country"]}
+
+
+def test_first_view_falls_back_to_all_places_when_the_default_place_has_no_reading(
+    influxdb, queries, variables
+):
+    """London stored days ago (so in the tag index) but silent in the range: the panels
+    still show data, those of every place of the default country."""
+    database = "aq_first_view"
+    influxdb.drop_database(database)
+    influxdb.create_database(database)
+    now = int(time.time()) // MINUTE * MINUTE
+    london, aberdeen = SITES[101], SITES[505]
+
+    def reading(site, place: str, when: int, pm25: float, aqi: int) -> dict[str, Any]:
+        row: dict[str, Any] = dict.fromkeys(model.COLUMNS)
+        row.update(
+            time=when,
+            window=model.WINDOW_24H,
+            sensor_id=site.location_id * 10,
+            location_id=site.location_id,
+            country=site.country,
+            sensor_type="SDS011",
+            indoor=0,
+            place=place,
+            latitude=site.latitude,
+            longitude=site.longitude,
+            pm25=pm25,
+            aqi=aqi,
+            aqi_pm25=aqi,
+            band=daqi.BANDS[aqi],
+            value_count=1,
+            extra={},
+            humid=0,
+        )
+        return row
+
+    sink = InfluxSink.from_url(f"influxdb://127.0.0.1:{influxdb.port}/{database}")
+    written = sink.write_rows(
+        [
+            reading(london, "London", now - 3 * 86400, 30.0, 3),
+            reading(aberdeen, "Aberdeen", now - 600, 40.0, 4),
+        ]
+    )
+    assert written.written == 2 and not written.rejected
+
+    store = LoadedStore(influxdb, database, Snapshots(now - 600))
+    day_range = (now - 86400, now)  # the dashboard's default range, now-24h .. now
+    listed = menu(store, variables["place"], *day_range, country=["GB"])
+    assert [o.value for o in listed] == ["Aberdeen"]  # London: no reading in the range
+    chosen = first_view(store, variables, *day_range)
+    assert chosen == {"country": ["GB"], "place": [ALL], "location": [ALL]}
+    text = expand(
+        queries["Max AQI"],
+        {k: multi_value(v) for k, v in chosen.items()},
+        day_range[0] * 1000,
+        day_range[1] * 1000,
+    )
+    assert by_window(store.query(text)) == {"24h": 4}
 
 
 def by_window(series: list[dict[str, Any]]) -> dict[str, Any]:

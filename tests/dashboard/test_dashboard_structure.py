@@ -194,6 +194,8 @@ def _without_engine(board: dict[str, Any]) -> dict[str, Any]:
     for variable in rest["templating"]["list"]:
         for key in ("datasource", "query", "definition", "allValue"):
             variable.pop(key, None)
+        if variable["name"] == "place":  # InfluxQL lists labels, read through a regex
+            variable.pop("regex")
     return rest
 
 
