@@ -104,6 +104,13 @@ CHECKOV_BROKEN = {
         "  referenced_security_group_id = aws_security_group.alb.id\n",
         '  ip_protocol = "tcp"\n  from_port   = 0\n  to_port     = 65535\n  cidr_ipv4   = "0.0.0.0/0"\n',
     ),
+    "plain_topic": ("alerts", "main.tf", "  kms_master_key_id = var.kms_key_arn\n", ""),
+    "lambda_outside_vpc": (
+        "store-tokens",
+        "main.tf",
+        "  vpc_config {\n    subnet_ids         = var.subnet_ids\n    security_group_ids = [var.security_group_id]\n  }\n",
+        "",
+    ),
 }
 
 
