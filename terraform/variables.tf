@@ -171,9 +171,9 @@ variable "magnetic_retention_days" {
 }
 
 variable "influxdb_retention_days" {
-  description = "Days the InfluxDB bucket keeps readings (engine \"influxdb\"; 0: no limit). The default fits today's network in the default storage (docs/deployment.md)."
+  description = "Days the InfluxDB bucket keeps readings (engine \"influxdb\"; 0: no limit). The default fits today's network in the default 20 GiB with room to grow (docs/deployment.md)."
   type        = number
-  default     = 90
+  default     = 7
 
   validation {
     condition     = var.influxdb_retention_days >= 0 && floor(var.influxdb_retention_days) == var.influxdb_retention_days

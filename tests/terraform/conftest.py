@@ -27,8 +27,8 @@ SETUP_HINT = "run `make terraform-tools` (part of `make test`)"
 
 
 def hcl_files(root: Path) -> list[Path]:
-    """Every Terraform file under root: .tf, .tftest.hcl and the example var file."""
-    patterns = ("*.tf", "*.tftest.hcl", "*.tfvars.example")
+    """Every Terraform file under root: .tf, .tftest.hcl and the example files."""
+    patterns = ("*.tf", "*.tftest.hcl", "*.tfvars.example", "*.tf.example")
     found = {p for pattern in patterns for p in root.rglob(pattern)}
     return sorted(p for p in found if ".terraform" not in p.parts)
 

@@ -23,7 +23,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -89,8 +89,9 @@ def _body(tree: Tree[Any]) -> Body:
     return body
 
 
+@lru_cache(maxsize=512)
 def parse(text: str) -> Body:
-    """The top-level body of an HCL document."""
+    """The top-level body of an HCL document (cached by text: never mutate it)."""
     tree = hcl2.parses_to_tree(text)
     return _body(tree.children[0])
 

@@ -272,7 +272,7 @@ variable "engine" {
 }
 
 variable "admin_secret_arn" {
-  description = "Secret with the Grafana admin password (module admin-secret)."
+  description = "Secret with the Grafana admin password (module generated-secret)."
   type        = string
 
   validation {
