@@ -55,24 +55,29 @@ module "store_tokens" {
   source = "./modules/store-tokens"
   count  = local.influxdb ? 1 : 0
 
-  name               = var.name
-  package_path       = var.store_tokens_package
-  subnet_ids         = module.network.private_subnet_ids
-  security_group_id  = module.network.store_tokens_security_group_id
-  admin_secret_arn   = module.store.influxdb_secret_arn
-  influxdb_url       = module.store.influxdb_url
-  organization       = module.store.influxdb_organization
-  bucket             = module.store.influxdb_bucket
-  retention_days     = var.influxdb_retention_days
-  rotation_days      = var.influxdb_token_rotation_days
-  kms_key_arn        = module.key.key_arn
-  log_retention_days = var.log_retention_days
+  name              = var.name
+  package_path      = var.store_tokens_package
+  subnet_ids        = module.network.private_subnet_ids
+  security_group_id = module.network.store_tokens_security_group_id
+  admin_secret_arn  = module.store.influxdb_secret_arn
+  influxdb_url      = module.store.influxdb_url
+  organization      = module.store.influxdb_organization
+  bucket            = module.store.influxdb_bucket
+  retention_days    = var.influxdb_retention_days
+  rotation_days     = var.influxdb_token_rotation_days
+  kms_key_arn       = module.key.key_arn
+  log_group_name    = module.log_groups.names["store-tokens"]
+  log_group_arn     = module.log_groups.arns["store-tokens"]
 }
 
 module "log_groups" {
   source = "./modules/log-groups"
 
-  name           = var.name
+  name = var.name
+  service_groups = merge(
+    local.influxdb ? { store-tokens = "/${var.name}/store-tokens" } : {},
+    var.waf_enabled ? { waf = "aws-waf-logs-${var.name}" } : {},
+  )
   retention_days = var.log_retention_days
   kms_key_arn    = module.key.key_arn
 }
@@ -184,7 +189,7 @@ module "dashboard" {
   waf_rate_limit             = var.waf_rate_limit
   waf_query_rate_limit       = var.waf_query_rate_limit
   waf_allowed_cidrs          = var.waf_allowed_cidrs
-  log_retention_days         = var.log_retention_days
+  waf_log_group_arn          = var.waf_enabled ? module.log_groups.arns["waf"] : null
   engine                     = var.timestream_engine
   admin_secret_arn           = module.admin_secret.secret_arn
   secret_key_arn             = module.grafana_secret_key.secret_arn

@@ -55,13 +55,22 @@ def _methods(service: str) -> dict[str, str]:
     return {xform_name(op): op for op in model.operation_names}
 
 
-def _service_of(node: ast.expr) -> str | None:
-    """The service of a ``<x>.client("<service>", ...)`` or ``client("<service>")`` call."""
-    if not isinstance(node, ast.Call) or not node.args:
+def _service_argument(node: ast.Call) -> ast.expr | None:
+    if node.args:
+        return node.args[0]
+    return next((k.value for k in node.keywords if k.arg == "service_name"), None)
+
+
+def _service_of(node: ast.expr, factories: dict[str, str] | None = None) -> str | None:
+    """The service of a ``<x>.client("<service>", ...)`` call, or of a call of a
+    function known to return such a client (``factories``)."""
+    if not isinstance(node, ast.Call):
         return None
     func = node.func
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-    first = node.args[0]
+    if factories and name in factories:
+        return factories[name]
+    first = _service_argument(node)
     if name != "client" or not isinstance(first, ast.Constant) or not isinstance(first.value, str):
         return None
     if first.value not in botocore.session.get_session().get_available_services():
@@ -97,12 +106,26 @@ def _operation(service: str, method: str, call: ast.Call, where: str) -> str | N
     return methods[method]
 
 
+def _factories(tree: ast.AST) -> dict[str, str]:
+    """Functions that return a client of a literal service: name -> service."""
+    found: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Return) and inner.value is not None:
+                    service = _service_of(inner.value)
+                    if service:
+                        found[node.name] = service
+    return found
+
+
 def calls_in_file(path: Path, root: Path) -> list[Call]:
     tree = ast.parse(path.read_text(), filename=str(path))
+    factories = _factories(tree)
     clients: dict[str, str] = {}  # variable or attribute -> service
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
-            service = _service_of(node.value)
+            service = _service_of(node.value, factories)
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 name = _target(target)
@@ -113,7 +136,7 @@ def calls_in_file(path: Path, root: Path) -> list[Call]:
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             continue
         receiver = node.func.value
-        service = _service_of(receiver)
+        service = _service_of(receiver, factories)
         if service is None:
             name = _target(receiver)
             service = clients.get(name) if name else None
@@ -127,6 +150,23 @@ def calls_in_file(path: Path, root: Path) -> list[Call]:
         discovery = _discovery(service, operation)
         if discovery:
             found.append(Call(service, discovery, where, implicit=True))
+    # Every client of a literal service must have been followed: assigned to a
+    # name, returned by a factory, or called on directly.
+    followed = {
+        id(n.value)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Assign | ast.AnnAssign | ast.Return)
+    }
+    followed |= {
+        id(n.func.value)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _service_of(node) and id(node) not in followed:
+            raise ValueError(
+                f"{path.relative_to(root)}:{node.lineno}: creates an AWS client whose calls are not followed"
+            )
     return found
 
 

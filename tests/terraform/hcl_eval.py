@@ -218,26 +218,24 @@ class Module:
         return self._memo("module", name, compute)
 
     def resource(self, type_: str, name: str) -> Any:
-        body = self.defn.resources.get((type_, name))
-        if body is None:
-            raise EvalError(f"{self.address or 'root'}: no resource {type_}.{name}")
-        return self._memo(
-            "resource",
-            f"{type_}.{name}",
-            lambda: self._instances(
-                body, lambda key, extra: Resource(self, type_, name, key, body, extra)
-            ),
-        )
+        return self._blocks("resource", type_, name)
 
     def data_source(self, type_: str, name: str) -> Any:
-        body = self.defn.data.get((type_, name))
+        return self._blocks("data", type_, name)
+
+    def _blocks(self, kind: str, type_: str, name: str) -> Any:
+        """The instances of a resource or data source (one, a list by count, a map by for_each)."""
+        table, cls = (
+            (self.defn.resources, Resource) if kind == "resource" else (self.defn.data, DataSource)
+        )
+        body = table.get((type_, name))
         if body is None:
-            raise EvalError(f"{self.address or 'root'}: no data source {type_}.{name}")
+            raise EvalError(f"{self.address or 'root'}: no {kind} {type_}.{name}")
         return self._memo(
-            "data",
+            kind,
             f"{type_}.{name}",
             lambda: self._instances(
-                body, lambda key, extra: DataSource(self, type_, name, key, body, extra)
+                body, lambda key, extra: cls(self, type_, name, key, body, extra)
             ),
         )
 

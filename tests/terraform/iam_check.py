@@ -407,6 +407,9 @@ def grant_problems(deployment: Deployment) -> list[str]:
             if statement.get("Effect") != "Allow":
                 continue
             sid = statement.get("Sid", "?")
+            via = statement.get("Condition", {}).get("StringEquals", {}).get("kms:ViaService")
+            if any(a.startswith("kms:") for a in statement.get("Action", [])) and not via:
+                problems.append(f"{principal}/{sid}: KMS use without a kms:ViaService condition")
             for action in statement.get("Action", []):
                 if "*" in action:
                     problems.append(f"{principal}/{sid}: wildcard action {action}")

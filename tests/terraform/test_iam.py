@@ -111,6 +111,30 @@ def test_the_scanner_follows_clients_paginators_and_endpoint_discovery(tmp_path:
     }
 
 
+def test_the_scanner_follows_a_function_that_returns_a_client(tmp_path: Path) -> None:
+    source = tmp_path / "rotate.py"
+    source.write_text(
+        "import boto3\n"
+        "def secrets():\n"
+        "    return boto3.session.Session().client(service_name='secretsmanager')\n"
+        "def finish(arn):\n"
+        "    client = secrets()\n"
+        "    client.update_secret_version_stage(SecretId=arn)\n"
+        "    secrets().put_secret_value(SecretId=arn)\n"
+    )
+    calls = {c.operation for c in calls_in_file(source, tmp_path)}
+    assert calls == {"UpdateSecretVersionStage", "PutSecretValue"}
+
+
+def test_the_scanner_refuses_a_client_whose_calls_it_cannot_follow(tmp_path: Path) -> None:
+    source = tmp_path / "job.py"
+    source.write_text(
+        "import boto3\nCLIENTS = [boto3.client('sns')]\nCLIENTS[0].publish(TopicArn='x')\n"
+    )
+    with pytest.raises(ValueError, match="creates an AWS client whose calls are not followed"):
+        calls_in_file(source, tmp_path)
+
+
 def test_the_scanner_refuses_a_method_that_is_no_operation(tmp_path: Path) -> None:
     source = tmp_path / "job.py"
     source.write_text("import boto3\nboto3.client('sns').publish_everything()\n")

@@ -259,16 +259,22 @@ def test_liveanalytics_creates_no_token_function() -> None:
 # -- logs, alerts, store limits -------------------------------------------------------
 
 
-def test_the_agents_log_groups_exist_encrypted_with_a_retention() -> None:
+def test_the_log_groups_exist_encrypted_with_a_retention() -> None:
     stack = render(log_retention_days=90)
     groups = stack.module("module.log_groups").resource("aws_cloudwatch_log_group", "this")
     prefix = stack.module("module.boot_config").local("ingest_env")["AQI_LOG_GROUP_PREFIX"]
     assert prefix == "/aqi"
-    assert {g.argument("name") for g in groups.values()} == {
-        f"{prefix}/ingest",
-        f"{prefix}/grafana",
-        f"{prefix}/system",
+    assert {k: g.argument("name") for k, g in groups.items()} == {
+        "ingest": f"{prefix}/ingest",
+        "grafana": f"{prefix}/grafana",
+        "system": f"{prefix}/system",
+        "store-tokens": f"{prefix}/store-tokens",
+        "waf": "aws-waf-logs-aqi",
     }
+    [function] = stack.resources("aws_lambda_function")
+    assert function.blocks("logging_config")[0]["log_group"] == f"{prefix}/store-tokens"
+    [waf_logs] = stack.resources("aws_wafv2_web_acl_logging_configuration")
+    assert waf_logs.argument("log_destination_configs") == [groups["waf"].attr("arn")]
     key = stack.module("module.key").resource("aws_kms_key", "this").attr("arn")
     assert {g.argument("kms_key_id") for g in groups.values()} == {key}
     assert {g.argument("retention_in_days") for g in groups.values()} == {90}
@@ -333,3 +339,10 @@ def test_the_location_dimension_is_one_the_writer_sends() -> None:
     from ingest.model import DIMENSIONS
 
     assert "location_id" in DIMENSIONS
+
+
+def test_without_the_waf_or_influxdb_no_service_log_groups() -> None:
+    stack = render(waf_enabled=False, timestream_engine="liveanalytics")
+    groups = stack.module("module.log_groups").resource("aws_cloudwatch_log_group", "this")
+    assert set(groups) == {"ingest", "grafana", "system"}
+    assert stack.resources("aws_wafv2_web_acl") == []

@@ -120,7 +120,7 @@ variable "grafana_root_url" {
   type        = string
 
   validation {
-    condition     = can(regex("^https?://[a-z0-9.-]+(:[0-9]+)?/$", var.grafana_root_url))
+    condition     = can(regex("^https?://[A-Za-z0-9.-]+(:[0-9]+)?/$", var.grafana_root_url))
     error_message = "grafana_root_url must be an http(s) URL of a host ending in /, such as https://air.example.org/."
   }
 }

@@ -304,7 +304,7 @@ variable "timestream_table_arn" {
 }
 
 variable "kms_key_arn" {
-  description = "KMS key of the secrets, the alert topic, the WAF log group and the LiveAnalytics database; the instances may use it through those services only."
+  description = "KMS key of the secrets, the alert topic and the LiveAnalytics database; the instances may use it through those services only."
   type        = string
 
   validation {
@@ -382,14 +382,14 @@ variable "waf_allowed_cidrs" {
   }
 }
 
-variable "log_retention_days" {
-  description = "Days the WAF's log of blocked requests is kept."
-  type        = number
-  default     = 365
+variable "waf_log_group_arn" {
+  description = "Log group of the WAF's blocked requests, named aws-waf-logs-<...> (module log-groups; needed when waf_enabled)."
+  type        = string
+  default     = null
 
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be a retention period CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+    condition     = !var.waf_enabled || can(regex("^arn:aws[a-z-]*:logs:[a-z0-9-]+:[0-9]{12}:log-group:aws-waf-logs-[^:*]+$", var.waf_log_group_arn))
+    error_message = "waf_log_group_arn must be the ARN of a log group named aws-waf-logs-... when waf_enabled is true."
   }
 }
 

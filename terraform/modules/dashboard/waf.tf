@@ -4,7 +4,7 @@
 # the WAF answers 403 until the address slows down. AWS's known-bad-inputs
 # rules drop exploit payloads (Log4j lookups and others). Addresses in
 # waf_allowed_cidrs, such as a load generator, are let through before any limit.
-# Blocked requests are logged to aws-waf-logs-<name>.
+# Blocked requests are logged to the group aws-waf-logs-<name>.
 
 locals {
   waf_allow_list = var.waf_enabled && length(var.waf_allowed_cidrs) > 0
@@ -159,22 +159,13 @@ resource "aws_wafv2_web_acl_association" "this" {
   web_acl_arn  = aws_wafv2_web_acl.this[0].arn
 }
 
-# WAF logs go to a group whose name starts with aws-waf-logs-; only blocked
-# requests are kept, which keeps the log small.
-resource "aws_cloudwatch_log_group" "waf" {
-  count = var.waf_enabled ? 1 : 0
-
-  name              = "aws-waf-logs-${var.name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-  tags              = var.tags
-}
-
+# Only blocked requests are logged, which keeps the log small. The group
+# (module log-groups) is named aws-waf-logs-<name>, as WAF requires.
 resource "aws_wafv2_web_acl_logging_configuration" "this" {
   count = var.waf_enabled ? 1 : 0
 
   resource_arn            = aws_wafv2_web_acl.this[0].arn
-  log_destination_configs = [aws_cloudwatch_log_group.waf[0].arn]
+  log_destination_configs = [var.waf_log_group_arn]
 
   logging_filter {
     default_behavior = "DROP"

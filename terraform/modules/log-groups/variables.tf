@@ -19,6 +19,17 @@ variable "groups" {
   }
 }
 
+variable "service_groups" {
+  description = "More log groups by key and full name, for AWS services that log on the stack's behalf (e.g. the token function, the WAF)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name in values(var.service_groups) : can(regex("^[A-Za-z0-9_./#-]{1,512}$", name))])
+    error_message = "service_groups must map keys to log group names."
+  }
+}
+
 variable "retention_days" {
   description = "Days CloudWatch Logs keeps the events."
   type        = number

@@ -30,13 +30,6 @@ resource "aws_secretsmanager_secret" "token" {
   tags                    = var.tags
 }
 
-resource "aws_cloudwatch_log_group" "function" {
-  name              = "/${var.name}/store-tokens"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-  tags              = var.tags
-}
-
 data "aws_iam_policy_document" "assume" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -96,7 +89,7 @@ data "aws_iam_policy_document" "function" {
   statement {
     sid       = "WriteFunctionLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function.arn}:log-stream:*"]
+    resources = ["${var.log_group_arn}:log-stream:*"]
   }
 
   statement {
@@ -168,7 +161,7 @@ resource "aws_lambda_function" "this" {
 
   logging_config {
     log_format = "JSON"
-    log_group  = aws_cloudwatch_log_group.function.name
+    log_group  = var.log_group_name
   }
 
   tags = var.tags

@@ -113,7 +113,7 @@ variable "timeout_seconds" {
 }
 
 variable "kms_key_arn" {
-  description = "KMS key of the token secrets, the function's environment and its log group."
+  description = "KMS key of the token secrets and the function's environment."
   type        = string
 
   validation {
@@ -122,14 +122,23 @@ variable "kms_key_arn" {
   }
 }
 
-variable "log_retention_days" {
-  description = "Days the function's log events are kept."
-  type        = number
-  default     = 365
+variable "log_group_name" {
+  description = "Log group of the function (module log-groups)."
+  type        = string
 
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be a retention period CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+    condition     = length(var.log_group_name) > 0
+    error_message = "log_group_name must not be empty."
+  }
+}
+
+variable "log_group_arn" {
+  description = "ARN of that log group, without a :* suffix."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:logs:[a-z0-9-]+:[0-9]{12}:log-group:[^:*]+$", var.log_group_arn))
+    error_message = "log_group_arn must be a log group ARN without a :* suffix."
   }
 }
 
