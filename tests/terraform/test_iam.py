@@ -225,6 +225,22 @@ def test_removing_select_from_the_ingest_policy_fails(broken_copy) -> None:
             "grafana: kms:GenerateDataKey on arn:aws:kms:",
             id="kms-through-the-wrong-service",
         ),
+        pytest.param(
+            "influxdb",
+            "modules/dashboard/iam.tf",
+            """    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${local.region}.${local.dns_suffix}"]
+    }
+""",
+            '    actions   = ["kms:Decrypt"]\n    resources = [var.kms_key_arn]\n',
+            "grafana/DecryptSecretsThroughSecretsManager: KMS use without a kms:ViaService condition",
+            id="kms-without-its-service",
+        ),
     ],
 )
 def test_rule_fails_on_a_broken_policy(broken_copy, engine, relative, old, new, expected) -> None:
