@@ -79,51 +79,63 @@ def _reduce_and_threshold(kind: str, bound: float) -> list[Json]:
     ]
 
 
+def _rule(
+    uid: str,
+    title: str,
+    data: list[Json],
+    *,
+    no_data: str,
+    severity: str,
+    summary: str,
+    description: str,
+) -> Json:
+    return {
+        "uid": uid,
+        "title": title,
+        "condition": "C",
+        "data": data,
+        "noDataState": no_data,
+        "execErrState": "Error",
+        "for": "0s",
+        "isPaused": False,
+        "labels": {"severity": severity},
+        "annotations": {"summary": summary, "description": description},
+    }
+
+
 def rules(engine: Engine) -> Json:
     """The rule group of ``engine``: a location at High or above, and a stalled ingest."""
     value = "$$values.B.Value"
     place = "{{ with $$labels.place }}{{ . }}{{ else }}unnamed place{{ end }}"
     where = f"{place}, {{{{ $$labels.country }}}} (location {{{{ $$labels.location_id }}}})"
-    high = {
-        "uid": "aqi-daqi-high",
-        "title": "DAQI High at a location",
-        "condition": "C",
-        "data": [
+    high = _rule(
+        "aqi-daqi-high",
+        "DAQI High at a location",
+        [
             _query(engine, engine.queries.alert_high, HIGH_SPAN_SECONDS),
             *_reduce_and_threshold("gt", HIGH_INDEX - 0.5),
         ],
-        "noDataState": "OK",
-        "execErrState": "Error",
-        "for": "0s",
-        "isPaused": False,
-        "labels": {"severity": "warning"},
-        "annotations": {
-            "summary": (f'{where}: DAQI {{{{ printf "%.0f" {value} }}}} {_band_text(value)}'),
-            "description": (
-                f"The newest 24-hour DAQI of the location within {HIGH_SPAN_SECONDS // 60} "
-                f"minutes is {HIGH_INDEX} or more. Readings flagged humid are left out: "
-                "optical sensors over-read in fog."
-            ),
-        },
-    }
-    stalled = {
-        "uid": "aqi-ingest-stalled",
-        "title": "Ingest stalled",
-        "condition": "C",
-        "data": [
+        no_data="OK",
+        severity="warning",
+        summary=f'{where}: DAQI {{{{ printf "%.0f" {value} }}}} {_band_text(value)}',
+        description=(
+            f"The newest 24-hour DAQI of the location within {HIGH_SPAN_SECONDS // 60} "
+            f"minutes is {HIGH_INDEX} or more. Readings flagged humid are left out: "
+            "optical sensors over-read in fog."
+        ),
+    )
+    stalled = _rule(
+        "aqi-ingest-stalled",
+        "Ingest stalled",
+        [
             _query(engine, engine.queries.alert_stalled, STALL_SECONDS),
             *_reduce_and_threshold("lt", 1),
         ],
-        "noDataState": "Alerting",
-        "execErrState": "Error",
-        "for": "0s",
-        "isPaused": False,
-        "labels": {"severity": "critical"},
-        "annotations": {
-            "summary": f"No new reading stored for {STALL_SECONDS // 60} minutes: ingest has stalled",
-            "description": "Check the ingest instance: its service, its log and the store.",
-        },
-    }
+        no_data="Alerting",
+        severity="critical",
+        summary=f"No new reading stored for {STALL_SECONDS // 60} minutes: ingest has stalled",
+        description="Check the ingest instance: its service, its log and the store.",
+    )
     return {
         "apiVersion": 1,
         "groups": [

@@ -92,6 +92,42 @@ ARCHIVE: list[tuple[str, int, int, int, float, float, int | None]] = [
 ]
 
 
+#: The location menu over the whole range with every country and place: (value, text),
+#: sorted by text as the menu is.
+LOCATION_MENU = [
+    ("505", "Aberdeen, GB (location 505)"),
+    ("101", "London, GB (location 101)"),
+    ("202", "Mitte, DE (location 202)"),
+    ("303", "Paris, FR (location 303)"),
+    ("606", "unnamed place, PT (location 606)"),
+]
+
+#: The map's layers over its span (the 2 hours before S2 + 1 minute: S1 and S2):
+#: band -> location -> (aqi, pm25, pm10, humid-flagged readings, PM readings).
+MAP_LAYERS: dict[str, dict[str, tuple[int, float, float, int, int]]] = {
+    "Low": {"303": (1, 5.0, 5.0, 0, 1), "606": (1, 5.0, 5.0, 0, 1)},
+    "Moderate": {"101": (4, 30.0, 55.0, 1, 2)},  # S1 and S2; S2 humid
+    "High": {"505": (8, 60.0, 30.0, 1, 1)},
+    "Very High": {"202": (10, 50.0, 101.0, 0, 2)},
+}
+
+
+def assert_map_layers(layers: dict[str, dict[str, dict[str, Any]]], no_place: str | None) -> None:
+    """Band -> location -> row of the map's layers are :data:`MAP_LAYERS`, with the fields
+    the tooltip and the data link read (``no_place``: how the store returns a missing place)."""
+    for band, locations in MAP_LAYERS.items():
+        assert set(layers[band]) == set(locations), band
+        for location, (aqi, pm25, pm10, humid, judged) in locations.items():
+            row, site = layers[band][location], SITES[int(location)]
+            assert (row["aqi"], row["band"], row["pm25"], row["pm10"]) == (aqi, band, pm25, pm10)
+            assert (row["humid_readings"], row["pm_readings"]) == (humid, judged)
+            assert (row["latitude"], row["longitude"]) == (site.latitude, site.longitude)
+            place = PLACES[int(location)]
+            assert (row["country"], row["place"]) == (site.country, place or no_place)
+            label = f"{place or 'unnamed place'}, {site.country} (location {location})"
+            assert row["location_label"] == label
+
+
 @dataclass(frozen=True)
 class Snapshots:
     """Epoch seconds of the three snapshots (S0 oldest, S2 newest)."""

@@ -22,6 +22,7 @@ Written from @grafana/scenes (packages/scenes/src/variables/):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +77,22 @@ def opened_value(saved: list[str], listed: list[Option], *, include_all: bool) -
     if include_all:
         return [ALL]
     return [listed[0].value] if listed else []
+
+
+def opened_chain(
+    variables: dict[str, dict[str, Any]],
+    names: tuple[str, ...],
+    listed: Callable[[dict[str, Any], dict[str, list[str]]], list[Option]],
+) -> dict[str, list[str]]:
+    """The values chained variables open with, no value in the URL: each loads its
+    options (``listed(variable, values chosen so far)``) in turn, outermost first."""
+    chosen: dict[str, list[str]] = {}
+    for name in names:
+        variable = variables[name]
+        options_now = listed(variable, chosen)
+        saved = variable["current"]["value"]
+        chosen[name] = opened_value(saved, options_now, include_all=variable["includeAll"])
+    return chosen
 
 
 def sqlstring(values: list[str], all_value: str) -> str:

@@ -19,7 +19,13 @@ from ingest import daqi, model
 from ingest.sinks.influxdb import InfluxSink
 from tests.dashboard import grafana_variables as gv
 from tests.dashboard.conftest import LoadedStore
-from tests.dashboard.feed import MINUTE, PLACES, SITES, Snapshots
+from tests.dashboard.feed import (
+    LOCATION_MENU,
+    MINUTE,
+    SITES,
+    Snapshots,
+    assert_map_layers,
+)
 from tests.dashboard.grafana_influxql import ALL, expand, multi_value, table_rows
 
 pytestmark = pytest.mark.slow
@@ -152,13 +158,7 @@ def test_location_variable_lists_named_locations_of_the_range(loaded_store, vari
     everything = menu(
         loaded_store, location, snaps.at(0) - 60 * MINUTE, until, country=[ALL], place=[ALL]
     )
-    assert [(o.value, o.text) for o in everything] == [
-        ("505", "Aberdeen, GB (location 505)"),
-        ("101", "London, GB (location 101)"),
-        ("202", "Mitte, DE (location 202)"),
-        ("303", "Paris, FR (location 303)"),
-        ("606", "unnamed place, PT (location 606)"),
-    ]
+    assert [(o.value, o.text) for o in everything] == LOCATION_MENU
     recent = menu(
         loaded_store, location, snaps.at(2) - 30 * MINUTE, until, country=[ALL], place=[ALL]
     )
@@ -173,19 +173,18 @@ def test_location_variable_lists_named_locations_of_the_range(loaded_store, vari
     assert {o.value for o in london} == {"101"}
 
 
+CHAIN = ("country", "place", "location")
+
+
 def first_view(store, variables, since: int, until: int) -> dict[str, list[str]]:
     """The selection a visitor gets on opening the dashboard with no variable in the URL.
 
     Each variable loads its options in turn (country, then place for that
     country, then location) and keeps its saved value or falls back as Grafana does.
     """
-    chosen: dict[str, list[str]] = {}
-    for name in ("country", "place", "location"):
-        variable = variables[name]
-        listed = menu(store, variable, since, until, **chosen)
-        saved = variable["current"]["value"]
-        chosen[name] = gv.opened_value(saved, listed, include_all=variable["includeAll"])
-    return chosen
+    return gv.opened_chain(
+        variables, CHAIN, lambda variable, chosen: menu(store, variable, since, until, **chosen)
+    )
 
 
 def test_the_default_selection_shows_data_for_a_named_place(loaded_store, queries, variables):
@@ -316,22 +315,7 @@ def map_rows(store, queries, **kwargs) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def test_map_layers_hold_each_location_in_its_newest_band(loaded_store, queries):
-    layers = map_rows(loaded_store, queries)
-    expected = {  # band -> location -> (aqi, pm25, pm10, humid readings, PM readings)
-        "Low": {"303": (1, 5.0, 5.0, 0, 1), "606": (1, 5.0, 5.0, 0, 1)},
-        "Moderate": {"101": (4, 30.0, 55.0, 1, 2)},  # S1 and S2 in the span; S2 humid
-        "High": {"505": (8, 60.0, 30.0, 1, 1)},
-        "Very High": {"202": (10, 50.0, 101.0, 0, 2)},
-    }
-    for band, locations in expected.items():
-        assert set(layers[band]) == set(locations), band
-        for location, (aqi, pm25, pm10, humid, judged) in locations.items():
-            row, site = layers[band][location], SITES[int(location)]
-            assert (row["aqi"], row["band"], row["pm25"], row["pm10"]) == (aqi, band, pm25, pm10)
-            assert (row["humid_readings"], row["pm_readings"]) == (humid, judged)
-            assert (row["latitude"], row["longitude"]) == (site.latitude, site.longitude)
-            assert row["country"] == site.country  # the data link's fields
-            assert row["place"] == (PLACES[int(location)] or "")
+    assert_map_layers(map_rows(loaded_store, queries), no_place="")  # an absent tag
 
 
 def test_map_shows_the_last_two_hours_before_the_range_end_whatever_the_range(

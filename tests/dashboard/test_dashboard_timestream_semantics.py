@@ -28,7 +28,15 @@ from ingest import daqi, model
 from ingest.sinks.timestream import build_record
 from tests.dashboard import grafana_variables as gv
 from tests.dashboard.conftest import DASHBOARD_DIR, PROVISIONING_DIR
-from tests.dashboard.feed import ARCHIVE, DAILY, FIVE_MINUTES, MINUTE, PLACES, SITES
+from tests.dashboard.feed import (
+    ARCHIVE,
+    DAILY,
+    FIVE_MINUTES,
+    LOCATION_MENU,
+    MINUTE,
+    SITES,
+    assert_map_layers,
+)
 from tests.dashboard.grafana_variables import ALL
 from tests.dashboard.timestream_sql import (
     DUCKDB_MACROS,
@@ -172,13 +180,7 @@ def test_location_variable_lists_named_locations_of_the_range(standin, loaded_st
     snaps = loaded_store.snaps
     span = whole_range(snaps)
     everything = menu(standin, variables["location"], country=[ALL], place=[ALL], **span)
-    assert [(o.value, o.text) for o in everything] == [
-        ("505", "Aberdeen, GB (location 505)"),
-        ("101", "London, GB (location 101)"),
-        ("202", "Mitte, DE (location 202)"),
-        ("303", "Paris, FR (location 303)"),
-        ("606", "unnamed place, PT (location 606)"),
-    ]
+    assert [(o.value, o.text) for o in everything] == LOCATION_MENU
     recent = {**span, "since": snaps.at(2) - 30 * MINUTE}
     listed = menu(standin, variables["location"], country=[ALL], place=[ALL], **recent)
     assert {o.value for o in listed} == {"101", "202", "505", "606"}
@@ -190,11 +192,11 @@ def test_the_default_selection_shows_data_for_a_named_place(
     standin, loaded_store, queries, variables
 ):
     span = whole_range(loaded_store.snaps)
-    chosen: dict[str, list[str]] = {}
-    for name in ("country", "place", "location"):
-        listed = menu(standin, variables[name], **chosen, **span)
-        saved = variables[name]["current"]["value"]
-        chosen[name] = gv.opened_value(saved, listed, include_all=variables[name]["includeAll"])
+    chosen = gv.opened_chain(
+        variables,
+        ("country", "place", "location"),
+        lambda variable, outer: menu(standin, variable, **outer, **span),
+    )
     assert chosen == {"country": ["GB"], "place": ["London"], "location": [ALL]}
     rows = sql(standin, queries["Max AQI"], measure="aqi", **chosen, **span)
     assert {r["window"]: r["max_aqi"] for r in rows} == {"24h": 5, "1d": 6}
@@ -255,23 +257,7 @@ def map_rows(standin, snaps, queries, **span) -> dict[str, dict[str, dict[str, A
 
 
 def test_map_layers_hold_each_location_in_its_newest_band(standin, loaded_store, queries):
-    layers = map_rows(standin, loaded_store.snaps, queries)
-    expected = {  # band -> location -> (aqi, pm25, pm10, humid readings, PM readings)
-        "Low": {"303": (1, 5.0, 5.0, 0, 1), "606": (1, 5.0, 5.0, 0, 1)},
-        "Moderate": {"101": (4, 30.0, 55.0, 1, 2)},
-        "High": {"505": (8, 60.0, 30.0, 1, 1)},
-        "Very High": {"202": (10, 50.0, 101.0, 0, 2)},
-    }
-    for band, locations in expected.items():
-        assert set(layers[band]) == set(locations), band
-        for location, (aqi, pm25, pm10, humid, judged) in locations.items():
-            row, site = layers[band][location], SITES[int(location)]
-            assert (row["aqi"], row["band"], row["pm25"], row["pm10"]) == (aqi, band, pm25, pm10)
-            assert (row["humid_readings"], row["pm_readings"]) == (humid, judged)
-            assert (row["latitude"], row["longitude"]) == (site.latitude, site.longitude)
-            assert (row["country"], row["place"]) == (site.country, PLACES[int(location)])
-            place = PLACES[int(location)] or "unnamed place"
-            assert row["location_label"] == f"{place}, {site.country} (location {location})"
+    assert_map_layers(map_rows(standin, loaded_store.snaps, queries), no_place=None)
 
 
 def test_map_shows_the_last_two_hours_before_the_range_end_whatever_the_range(
