@@ -204,6 +204,38 @@ def archive_rows(snaps: Snapshots) -> list[dict[str, Any]]:
     return rows
 
 
+def silent_default_place(now: int) -> list[dict[str, Any]]:
+    """A store where the default place (London) has a reading 3 days old only, and
+    another place of its country (Aberdeen, 24-hour DAQI 4) one 10 minutes old."""
+    from ingest import daqi, model
+
+    rows = []
+    for location, when, pm25, aqi in ((101, now - 3 * 86400, 30.0, 3), (505, now - 600, 40.0, 4)):
+        site = SITES[location]
+        row: dict[str, Any] = dict.fromkeys(model.COLUMNS)
+        row.update(
+            time=when,
+            window=model.WINDOW_24H,
+            sensor_id=location * 10,
+            location_id=location,
+            country=site.country,
+            sensor_type="SDS011",
+            indoor=0,
+            place=PLACES[location],
+            latitude=site.latitude,
+            longitude=site.longitude,
+            pm25=pm25,
+            aqi=aqi,
+            aqi_pm25=aqi,
+            band=daqi.BANDS[aqi],
+            value_count=1,
+            extra={},
+            humid=0,
+        )
+        rows.append(row)
+    return rows
+
+
 def write_feed(folder: Path, snaps: Snapshots) -> Path:
     """``data.json`` and ``data.24h.json`` as the service names them."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from dashboard.panels import DEFAULT_SELECTION
-from ingest import daqi, model
+from ingest import daqi
 from ingest.sinks.influxdb import InfluxSink
 from tests.dashboard import grafana_variables as gv
 from tests.dashboard.conftest import LoadedStore
@@ -25,6 +25,7 @@ from tests.dashboard.feed import (
     SITES,
     Snapshots,
     assert_map_layers,
+    silent_default_place,
 )
 from tests.dashboard.grafana_influxql import ALL, expand, multi_value, table_rows
 
@@ -211,38 +212,8 @@ def test_first_view_falls_back_to_all_places_when_the_default_place_has_no_readi
     influxdb.drop_database(database)
     influxdb.create_database(database)
     now = int(time.time()) // MINUTE * MINUTE
-    london, aberdeen = SITES[101], SITES[505]
-
-    def reading(site, place: str, when: int, pm25: float, aqi: int) -> dict[str, Any]:
-        row: dict[str, Any] = dict.fromkeys(model.COLUMNS)
-        row.update(
-            time=when,
-            window=model.WINDOW_24H,
-            sensor_id=site.location_id * 10,
-            location_id=site.location_id,
-            country=site.country,
-            sensor_type="SDS011",
-            indoor=0,
-            place=place,
-            latitude=site.latitude,
-            longitude=site.longitude,
-            pm25=pm25,
-            aqi=aqi,
-            aqi_pm25=aqi,
-            band=daqi.BANDS[aqi],
-            value_count=1,
-            extra={},
-            humid=0,
-        )
-        return row
-
     sink = InfluxSink.from_url(f"influxdb://127.0.0.1:{influxdb.port}/{database}")
-    written = sink.write_rows(
-        [
-            reading(london, "London", now - 3 * 86400, 30.0, 3),
-            reading(aberdeen, "Aberdeen", now - 600, 40.0, 4),
-        ]
-    )
+    written = sink.write_rows(silent_default_place(now))
     assert written.written == 2 and not written.rejected
 
     store = LoadedStore(influxdb, database, Snapshots(now - 600))

@@ -36,6 +36,7 @@ from tests.dashboard.feed import (
     MINUTE,
     SITES,
     assert_map_layers,
+    silent_default_place,
 )
 from tests.dashboard.grafana_variables import ALL
 from tests.dashboard.timestream_sql import (
@@ -78,17 +79,24 @@ def stored_readings(store) -> list[dict[str, Any]]:
     return readings
 
 
-@pytest.fixture(scope="module")
-def standin(loaded_store):
-    """DuckDB holding the stored readings as the Timestream writer would write them."""
+def duckdb_standin(readings: list[dict[str, Any]]) -> duckdb.DuckDBPyConnection:
+    """DuckDB holding ``readings`` as the Timestream writer would write them."""
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")
     for statement in (*DUCKDB_MACROS, *duckdb_table_sql(MEASURES, DIMENSIONS)):
         connection.execute(statement)
-    rows = [flat_row(build_record(r), COLUMNS) for r in stored_readings(loaded_store)]
-    assert len(rows) == len(DAILY) + len(FIVE_MINUTES) + len(ARCHIVE)
+    rows = [flat_row(build_record(r), COLUMNS) for r in readings]
     marks = ", ".join("?" for _ in COLUMNS)
     connection.executemany(f'INSERT INTO "aqi"."air_quality" VALUES ({marks})', rows)
+    return connection
+
+
+@pytest.fixture(scope="module")
+def standin(loaded_store):
+    """The stand-in holding what the ingest job stored and the archive rows."""
+    readings = stored_readings(loaded_store)
+    assert len(readings) == len(DAILY) + len(FIVE_MINUTES) + len(ARCHIVE)
+    connection = duckdb_standin(readings)
     yield connection
     connection.close()
 
@@ -200,6 +208,29 @@ def test_the_default_selection_shows_data_for_a_named_place(
     assert chosen == {"country": ["GB"], "place": ["London"], "location": [ALL]}
     rows = sql(standin, queries["Max AQI"], measure="aqi", **chosen, **span)
     assert {r["window"]: r["max_aqi"] for r in rows} == {"24h": 5, "1d": 6}
+
+
+def test_first_view_falls_back_to_all_places_when_the_default_place_has_no_reading(
+    queries, variables
+):
+    """London's only reading is 3 days old: the place menu (of the range) does not list
+    it, the place opens on All, and the panels show the rest of the country."""
+    now = int(time.time()) // MINUTE * MINUTE
+    connection = duckdb_standin(silent_default_place(now))
+    try:
+        span = {"since": now - 86400, "until": now}  # the default range, now-24h .. now
+        listed = menu(connection, variables["place"], country=["GB"], **span)
+        assert [o.value for o in listed] == ["Aberdeen"]
+        chosen = gv.opened_chain(
+            variables,
+            ("country", "place", "location"),
+            lambda variable, outer: menu(connection, variable, **outer, **span),
+        )
+        assert chosen == {"country": ["GB"], "place": [ALL], "location": [ALL]}
+        result = sql(connection, queries["Max AQI"], measure="aqi", **chosen, **span)
+        assert by_window(result, "max_aqi") == {"24h": 4}
+    finally:
+        connection.close()
 
 
 def by_window(rows: list[dict[str, Any]], column: str) -> dict[str, Any]:
