@@ -30,6 +30,7 @@ bind-address = "127.0.0.1:{rpc_port}"
 [http]
   enabled = true
   bind-address = "127.0.0.1:{http_port}"
+  auth-enabled = {auth}
   log-enabled = false
 [monitor]
   store-enabled = false
@@ -44,11 +45,16 @@ def free_port() -> int:
 
 
 class LocalInfluxDB:
-    """``with LocalInfluxDB(folder) as db: db.url`` starts influxd and stops it on exit."""
+    """``with LocalInfluxDB(folder) as db: db.url`` starts influxd and stops it on exit.
 
-    def __init__(self, root: Path, host: str = "127.0.0.1") -> None:
+    ``auth=True`` turns on authentication (``auth-enabled``): InfluxDB then enforces
+    users and their GRANTs; the first user created must be an admin.
+    """
+
+    def __init__(self, root: Path, host: str = "127.0.0.1", auth: bool = False) -> None:
         self.root = root
         self.host = host
+        self.auth = auth
         self.port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -64,7 +70,14 @@ class LocalInfluxDB:
             )
         self.root.mkdir(parents=True, exist_ok=True)
         config = self.root / "influxdb.conf"
-        config.write_text(CONFIG.format(root=self.root, http_port=self.port, rpc_port=free_port()))
+        config.write_text(
+            CONFIG.format(
+                root=self.root,
+                http_port=self.port,
+                rpc_port=free_port(),
+                auth="true" if self.auth else "false",
+            )
+        )
         log = (self.root / "influxd.log").open("wb")
         self._process = subprocess.Popen(
             [influxd, "run", "-config", str(config), "-pidfile", str(self.root / "influxd.pid")],
