@@ -1,4 +1,4 @@
-"""Fixtures shared by every test folder: one SparkSession and one InfluxDB server.
+"""Fixtures shared by every test folder: one SparkSession and the InfluxDB servers.
 
 Both are session-scoped: a cold SparkSession costs 10-15 s on a 2-core machine,
 and InfluxDB starts in well under a second but needs a data folder.
@@ -38,6 +38,21 @@ def influxdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalInfluxDB
     ``.drop_database(db)``.
     """
     server = LocalInfluxDB(tmp_path_factory.mktemp("influxdb"))
+    try:
+        server.start()
+    except RuntimeError as exc:
+        pytest.fail(f"{exc} (`make test` installs Debian's influxdb package)")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def secured_influxdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalInfluxDB]:
+    """Debian's influxd with ``auth-enabled = true``; ``.admin`` is its admin user and password
+    (quotes and backslashes on purpose)."""
+    server = LocalInfluxDB(
+        tmp_path_factory.mktemp("influxdb-auth"), admin=("root", "r00t-'q\\-pass")
+    )
     try:
         server.start()
     except RuntimeError as exc:

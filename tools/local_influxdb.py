@@ -47,14 +47,16 @@ def free_port() -> int:
 class LocalInfluxDB:
     """``with LocalInfluxDB(folder) as db: db.url`` starts influxd and stops it on exit.
 
-    ``auth=True`` turns on authentication (``auth-enabled``): InfluxDB then enforces
-    users and their GRANTs; the first user created must be an admin.
+    ``admin=(user, password)`` turns on authentication (``auth-enabled``) and creates
+    that admin user once the server runs: InfluxDB then enforces users and their GRANTs.
     """
 
-    def __init__(self, root: Path, host: str = "127.0.0.1", auth: bool = False) -> None:
+    def __init__(
+        self, root: Path, host: str = "127.0.0.1", admin: tuple[str, str] | None = None
+    ) -> None:
         self.root = root
         self.host = host
-        self.auth = auth
+        self.admin = admin
         self.port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -75,7 +77,7 @@ class LocalInfluxDB:
                 root=self.root,
                 http_port=self.port,
                 rpc_port=free_port(),
-                auth="true" if self.auth else "false",
+                auth="true" if self.admin else "false",
             )
         )
         log = (self.root / "influxd.log").open("wb")
@@ -89,6 +91,7 @@ class LocalInfluxDB:
         while True:
             try:
                 if requests.get(f"{self.url}/ping", timeout=1).status_code == 204:
+                    self._create_admin()
                     return self
             except requests.ConnectionError:
                 pass
@@ -97,6 +100,15 @@ class LocalInfluxDB:
                 tail = (self.root / "influxd.log").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"influxd did not start:\n{tail}")
             time.sleep(0.1)
+
+    def _create_admin(self) -> None:
+        """With no user yet, InfluxDB accepts this one statement without credentials."""
+        if self.admin is None:
+            return
+        user, password = self.admin
+        escaped = password.replace("\\", "\\\\").replace("'", "\\'")
+        statement = f"CREATE USER \"{user}\" WITH PASSWORD '{escaped}' WITH ALL PRIVILEGES"
+        requests.post(f"{self.url}/query", params={"q": statement}, timeout=30).raise_for_status()
 
     def stop(self) -> None:
         if self._process is not None:

@@ -5,8 +5,9 @@
   steps; the Lambda service that would run them is played by ``rotation``,
   which hands each step's event to ``store_tokens.handler.handle``.
 - InfluxDB 2 is the documented-API stub of ``influx2_stub``.
-- InfluxDB 1.x is Debian's real ``influxd`` with authentication on, so users
-  and GRANTs are enforced by the server itself.
+- InfluxDB 1.x is Debian's real ``influxd`` with authentication on
+  (``secured_influxdb`` of tests/conftest.py), so users and GRANTs are enforced
+  by the server itself.
 """
 
 from __future__ import annotations
@@ -17,16 +18,13 @@ from typing import Any
 
 import boto3
 import pytest
-import requests
 from moto import mock_aws
 
 from store_tokens import handler
 from tests.store_tokens.influx2_stub import ADMIN, InfluxTwoStub
-from tools.local_influxdb import LocalInfluxDB
 
 REGION = "eu-west-2"
 RETENTION_DAYS = 30
-V1_ADMIN = ("root", "r00t-'quote\\-pass")
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:123456789012:function:aqi-store-tokens"
 
 
@@ -48,27 +46,6 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 def stub() -> Iterator[InfluxTwoStub]:
     with InfluxTwoStub() as server:
         yield server
-
-
-@pytest.fixture(scope="session")
-def secured_influxdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalInfluxDB]:
-    """Debian's influxd with ``auth-enabled = true`` and an admin user."""
-    server = LocalInfluxDB(tmp_path_factory.mktemp("influxdb-auth"), auth=True)
-    try:
-        server.start()
-    except RuntimeError as exc:
-        pytest.fail(f"{exc} (`make test` installs Debian's influxdb package)")
-    # With no user yet, InfluxDB accepts exactly this one statement without credentials.
-    user, password = V1_ADMIN
-    escaped = password.replace("\\", "\\\\").replace("'", "\\'")
-    created = requests.post(
-        f"{server.url}/query",
-        params={"q": f"CREATE USER \"{user}\" WITH PASSWORD '{escaped}' WITH ALL PRIVILEGES"},
-        timeout=30,
-    )
-    created.raise_for_status()
-    yield server
-    server.stop()
 
 
 def lambda_env(

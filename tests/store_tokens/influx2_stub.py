@@ -5,7 +5,7 @@ No InfluxDB 2 server is installable here, so this follows the documented API
 Basic auth sets a session cookie; orgs, buckets and authorizations need that
 session; ``/api/v2/write``, ``GET /api/v2/buckets/{id}`` and the 1.x
 compatibility ``/write`` and ``/query`` take ``Authorization: Token ...`` and
-check the token's permissions like the server does (an inactive or deleted
+check the token's permissions like the server does (``/ping`` needs none) (an inactive or deleted
 token is refused with 401, a token without the permission with 403). It
 validates the request shapes the provisioner and the sink send and records
 every call. It is a stub: passing against it proves the calls follow the
@@ -105,6 +105,8 @@ class InfluxTwoStub:
                     state.sessions.add(session)
                     return self._reply(204, cookie=session)
                 if (method, path) == ("POST", "/api/v2/signout"):
+                    return self._reply(204)
+                if path == "/ping":  # served without authentication
                     return self._reply(204)
                 if path in ("/api/v2/write", "/write"):
                     return self._write(method, path, query, body)

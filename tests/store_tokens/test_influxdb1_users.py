@@ -14,7 +14,7 @@ import requests
 
 from store_tokens import handler
 from store_tokens.influxql_users import shard_duration
-from tests.store_tokens.conftest import RETENTION_DAYS, V1_ADMIN, lambda_env, secret
+from tests.store_tokens.conftest import RETENTION_DAYS, lambda_env, secret
 
 _names = itertools.count()
 LINE = "air_quality,window=5m,sensor_id=1 pm25=3.0 1795780800"
@@ -24,14 +24,16 @@ LINE = "air_quality,window=5m,sensor_id=1 pm25=3.0 1795780800"
 def v1(monkeypatch, aws, secured_influxdb):
     """The function's environment on the real server, with a database of its own per test."""
     database = f"aq_tokens_{next(_names)}"
-    arns = lambda_env(monkeypatch, aws, secured_influxdb.url, "v1", V1_ADMIN)
+    arns = lambda_env(monkeypatch, aws, secured_influxdb.url, "v1", secured_influxdb.admin)
     monkeypatch.setenv("AQI_INFLUXDB_BUCKET", database)
-    admin("CREATE DATABASE other", secured_influxdb.url)
-    return secured_influxdb.url, database, arns
+    admin("CREATE DATABASE other", secured_influxdb)
+    return secured_influxdb, database, arns
 
 
-def admin(statement: str, url: str) -> list:
-    response = requests.post(f"{url}/query", params={"q": statement}, auth=V1_ADMIN, timeout=30)
+def admin(statement: str, server) -> list:
+    response = requests.post(
+        f"{server.url}/query", params={"q": statement}, auth=server.admin, timeout=30
+    )
     response.raise_for_status()
     return response.json()["results"][0].get("series", [])
 
@@ -56,7 +58,8 @@ def read(url: str, credential: dict, database: str) -> int:
 
 
 def test_the_write_user_cannot_read_and_the_read_user_cannot_write(aws, v1):
-    url, database, arns = v1
+    server, database, arns = v1
+    url = server.url
     handler.handle({"action": "provision"})
     ingest, grafana = secret(aws, arns["ingest"]), secret(aws, arns["grafana"])
 
@@ -80,17 +83,17 @@ def test_the_write_user_cannot_read_and_the_read_user_cannot_write(aws, v1):
 
 
 def test_the_users_are_not_admins(aws, v1):
-    url, _, arns = v1
+    server, _, arns = v1
     handler.handle({"action": "provision"})
-    users = {row[0]: row[1] for row in admin("SHOW USERS", url)[0]["values"]}
+    users = {row[0]: row[1] for row in admin("SHOW USERS", server)[0]["values"]}
     for arn in (arns["ingest"], arns["grafana"]):
         assert users[secret(aws, arn)["username"]] is False
 
 
 def test_retention_is_applied_to_the_autogen_policy(aws, v1):
-    url, database, _ = v1
+    server, database, _ = v1
     handler.handle({"action": "provision"})
-    (series,) = admin(f'SHOW RETENTION POLICIES ON "{database}"', url)
+    (series,) = admin(f'SHOW RETENTION POLICIES ON "{database}"', server)
     policy = dict(zip(series["columns"], series["values"][0], strict=True))
     assert policy["name"] == "autogen"
     assert policy["duration"] == f"{RETENTION_DAYS * 24}h0m0s"
@@ -104,10 +107,11 @@ def test_shard_duration_follows_influxdb_defaults(days, shard):
 
 def test_a_user_granted_more_is_replaced(aws, v1):
     # A broken copy of the rule: someone granted the write user ALL on the database.
-    url, database, arns = v1
+    server, database, arns = v1
+    url = server.url
     handler.handle({"action": "provision"})
     old = secret(aws, arns["ingest"])
-    admin(f'GRANT ALL ON "{database}" TO "{old["username"]}"', url)
+    admin(f'GRANT ALL ON "{database}" TO "{old["username"]}"', server)
     assert read(url, old, database) == 200
     outcome = handler.handle({"action": "provision"})
     assert outcome["ingest"]["credential"] == "created"
@@ -116,7 +120,8 @@ def test_a_user_granted_more_is_replaced(aws, v1):
 
 
 def test_rotation_keeps_the_previous_user_until_the_next_one(aws, v1, rotation):
-    url, database, arns = v1
+    server, database, arns = v1
+    url = server.url
     handler.handle({"action": "provision"})
     first = secret(aws, arns["ingest"])
     rotation(arns["ingest"])
