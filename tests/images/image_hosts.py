@@ -16,6 +16,8 @@ ARCH = os.environ.get("AQI_BAKE_ARCH", "amd64")
 BAKE = REPO / "build" / "bake" / ARCH
 BOOTED_HOST = "aqi-ingest-booted"
 BOOTED_INVENTORY = Path(__file__).resolve().with_name("booted-inventory.yml")
+#: AQI_LOG_GROUP_PREFIX of the booted rehearsal's deploy.env.
+BOOTED_LOG_GROUP_PREFIX = "/aqi-rehearsal"
 
 
 def rootfs(image: str) -> Path:
