@@ -16,7 +16,6 @@ from base64 import b64encode
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from http.cookies import SimpleCookie
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -116,17 +115,6 @@ class InfluxV2Store:
             with suppress(ProvisionError):  # the session expires on its own
                 self._request("POST", "/api/v2/signout", headers={"Cookie": self._cookie})
             self._cookie = None
-
-    def __enter__(self) -> InfluxV2Store:
-        return self
-
-    def __exit__(
-        self,
-        _kind: type[BaseException] | None,
-        _error: BaseException | None,
-        _trace: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- organization and bucket -----------------------------------------------
 

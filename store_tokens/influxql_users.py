@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 from base64 import b64encode
 from collections.abc import Iterable, Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -63,17 +62,6 @@ class InfluxV1Store:
 
     def close(self) -> None:
         self._admin_auth = None
-
-    def __enter__(self) -> InfluxV1Store:
-        return self
-
-    def __exit__(
-        self,
-        _kind: type[BaseException] | None,
-        _error: BaseException | None,
-        _trace: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _send(
         self, method: str, path: str, query: Mapping[str, str], auth: str, body: bytes | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Any, Protocol
 
 from store_tokens.errors import ProvisionError
@@ -45,6 +45,6 @@ def connected(settings: Settings, secrets: SecretVersions) -> Iterator[Store]:
         store = InfluxV2Store(settings.url, settings.organization, settings.bucket)
     else:
         store = InfluxV1Store(settings.url, settings.bucket)
-    with store:
+    with closing(store):
         store.sign_in(str(admin["username"]), str(admin["password"]))
         yield store

@@ -9,10 +9,7 @@ image ships must land in one of them, with no retention of the agent's own
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import image_hosts
 import pytest
@@ -37,16 +34,7 @@ AGENT_FILE_FIELDS = {
 }
 
 
-def load(path: Path = PROGRAM):
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-program = load()
+program = image_hosts.load_program(PROGRAM)
 
 
 def image_files(image: str) -> list[dict]:

@@ -7,21 +7,20 @@ token secret, which the token provisioner (store_tokens) keeps.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import shutil
 import stat
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import boto3
 import grafana_rules
 import image_hosts
 import pytest
 from moto import mock_aws
+
+from tests.ingest.timestream_helpers import FAKE_AWS_ENV
 
 REGION = "eu-west-2"
 ADMIN_PASSWORD = 'p4ss "word" with $HOME, `backticks` and \\ backslash'
@@ -30,27 +29,13 @@ GRAFANA_TOKEN = "grafana-read-token=="
 TOPIC = "arn:aws:sns:eu-west-2:123456789012:aqi-alerts"
 
 
-def load_setup() -> ModuleType:
-    path = image_hosts.REPO / "ansible/roles/grafana/files/aqi_grafana_setup.py"
-    spec = importlib.util.spec_from_file_location("aqi_grafana_setup", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-setup = load_setup()
+SETUP_PROGRAM = image_hosts.REPO / "ansible/roles/grafana/files/aqi_grafana_setup.py"
+setup = image_hosts.load_program(SETUP_PROGRAM)
 
 
 @pytest.fixture
 def secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
+    for name, value in {**FAKE_AWS_ENV, "AWS_DEFAULT_REGION": REGION}.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
         client = boto3.client("secretsmanager", region_name=REGION)
@@ -175,14 +160,9 @@ def test_a_misspelt_override_is_caught():
 
 
 def test_a_broken_copy_that_writes_a_world_readable_file_fails_the_rule(secrets, paths, tmp_path):
-    source = (image_hosts.REPO / "ansible/roles/grafana/files/aqi_grafana_setup.py").read_text()
     broken_path = tmp_path / "broken_setup.py"
-    broken_path.write_text(source.replace("0o600", "0o644"))
-    spec = importlib.util.spec_from_file_location("broken_setup", broken_path)
-    assert spec and spec.loader
-    broken = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = broken
-    spec.loader.exec_module(broken)
+    broken_path.write_text(SETUP_PROGRAM.read_text().replace("0o600", "0o644"))
+    broken = image_hosts.load_program(broken_path)
     broken_paths = broken.Paths(
         available=paths.available,
         datasources=paths.datasources,
@@ -217,7 +197,7 @@ def test_the_setup_reads_exactly_its_three_secrets(secrets, paths):
 
 
 def test_the_setup_module_makes_no_http_call():
-    source = (image_hosts.REPO / "ansible/roles/grafana/files/aqi_grafana_setup.py").read_text()
+    source = SETUP_PROGRAM.read_text()
     imported = set(re.findall(r"^(?:from|import) (\w+)", source, re.MULTILINE))
     assert imported.isdisjoint({"requests", "urllib3", "http", "socket"}), imported
 

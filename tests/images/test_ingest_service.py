@@ -8,11 +8,9 @@ Against a live instance: ``AQI_IMAGE_RUNNING=1 pytest --hosts=ssh://...``.
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import os
 import re
-import sys
 import time
 
 import image_hosts
@@ -102,12 +100,9 @@ def test_systemd_restarts_the_job_when_it_dies(host):
 def test_systemd_reads_the_grafana_environment_file_unchanged(host, tmp_path):
     # Both images share the Debian 12 base: its systemd parses the file the
     # Grafana first-boot setup writes for grafana-server, quotes and all.
-    path = image_hosts.REPO / "ansible/roles/grafana/files/aqi_grafana_setup.py"
-    spec = importlib.util.spec_from_file_location("aqi_grafana_setup", path)
-    assert spec and spec.loader
-    setup = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = setup
-    spec.loader.exec_module(setup)
+    setup = image_hosts.load_program(
+        image_hosts.REPO / "ansible/roles/grafana/files/aqi_grafana_setup.py"
+    )
     values = {
         "GF_SECURITY_ADMIN_PASSWORD": 'p4ss "word" $HOME `id` \\ end',
         "AQI_INFLUXDB_TOKEN": "abc-_DEF==",

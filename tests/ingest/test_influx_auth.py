@@ -20,6 +20,7 @@ import ingest.sinks.base
 from ingest.sinks import SinkError
 from ingest.sinks.influxdb import REFUSED, Credentials, CredentialsRefusedError, InfluxSink
 from tests.ingest.test_influxdb_sink import reading
+from tests.ingest.timestream_helpers import FAKE_AWS_ENV
 from tests.store_tokens.influx2_stub import BUCKET, ORG, InfluxTwoStub
 
 REGION = "eu-west-2"
@@ -55,12 +56,7 @@ def stub():
 
 @pytest.fixture
 def secretsmanager(monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
+    for name, value in {**FAKE_AWS_ENV, "AWS_DEFAULT_REGION": REGION}.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
         yield boto3.client("secretsmanager", region_name=REGION)
@@ -210,16 +206,7 @@ def test_the_job_runs_a_cycle_with_a_write_only_token(stub, monkeypatch, tmp_pat
     feed = write(tmp_path / "feed", daily=[record(1, pm("12", "80"), location_id=100)])
     monkeypatch.setenv("AQI_INFLUXDB_TOKEN", token_for(stub, "write"))
     sink = f"influxdb://{stub.url.removeprefix('http://')}/aq"
-    args = [
-        "run",
-        "--once",
-        "--source",
-        str(feed),
-        "--sink",
-        sink,
-        "--state-dir",
-        str(tmp_path / "s"),
-    ]
-    assert cli.main(args) == 0
+    options = {"--source": str(feed), "--sink": sink, "--state-dir": str(tmp_path / "s")}
+    assert cli.main(["run", "--once", *(word for pair in options.items() for word in pair)]) == 0
     written = b"\n".join(body for _, body in stub.state.writes)
     assert written.startswith(b"air_quality,window=24h,sensor_id=1,") and b"aqi=7i" in written

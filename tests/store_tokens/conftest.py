@@ -21,6 +21,7 @@ import pytest
 from moto import mock_aws
 
 from store_tokens import handler
+from tests.ingest.timestream_helpers import FAKE_AWS_ENV
 from tests.store_tokens.influx2_stub import ADMIN, InfluxTwoStub
 
 REGION = "eu-west-2"
@@ -30,13 +31,7 @@ FUNCTION_ARN = f"arn:aws:lambda:{REGION}:123456789012:function:aqi-store-tokens"
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-    }.items():
+    for name, value in {**FAKE_AWS_ENV, "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
         yield boto3.client("secretsmanager", region_name=REGION)
