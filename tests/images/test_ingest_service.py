@@ -174,7 +174,9 @@ def test_the_agent_is_pointed_at_the_deployment_log_groups_at_boot(host):
     assert groups[LOG_FILE] == f"{prefix}/ingest"
     assert groups["/var/log/cloud-init-output.log"] == f"{prefix}/system"
     assert groups["/var/log/aqi/boot.log"] == f"{prefix}/system"
-    assert "aqi-cloudwatch-logs: ships" in host.run("cat /var/log/aqi/boot.log").stdout
+    # (boot.log.1 when logrotate has run since the boot)
+    boot_log = host.run("cat /var/log/aqi/boot.log /var/log/aqi/boot.log.1 2>/dev/null").stdout
+    assert " aqi-cloudwatch-logs[" in boot_log and "aqi-cloudwatch-logs: ships" in boot_log
 
 
 def test_no_ssh_server_runs_or_may_start(host):
