@@ -250,7 +250,7 @@ def test_a_missing_secret_stops_the_setup_without_writing(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setattr(setup, "Paths", lambda: paths)
-    assert setup.main() == 3
+    assert setup.main([]) == 3
     assert not paths.env_file.exists()
     err = capsys.readouterr().err
     assert "cannot read secret" in err and err.count("\n") == 1
@@ -346,3 +346,23 @@ def test_setup_provides_every_variable_the_datasource_reads(engine, datasource, 
     written = read_env_file(paths.env_file)
     assert referenced <= set(written), referenced - set(written)
     assert all(written[name] for name in referenced)
+
+
+def test_a_refresh_after_a_rotation_restarts_grafana_once(secrets, paths):
+    restarts: list[int] = []
+    env = influx_env(secrets)
+    setup.run(env, paths)
+    assert setup.refresh(env, paths, restart=lambda: restarts.append(1)) is False
+    boto3.client("secretsmanager", region_name=REGION).put_secret_value(
+        SecretId=secrets["influx_token"],
+        SecretString=json.dumps({"token": "rotated-token", "authorization_id": "3"}),
+    )
+    assert setup.refresh(env, paths, restart=lambda: restarts.append(1)) is True
+    assert restarts == [1]
+    assert read_env_file(paths.env_file)["AQI_INFLUXDB_TOKEN"] == "rotated-token"
+    assert_root_only(paths.env_file)
+
+
+def test_unknown_arguments_are_a_usage_error(capsys):
+    assert setup.main(["--now"]) == 2
+    assert "usage" in capsys.readouterr().err

@@ -135,6 +135,16 @@ def test_grafana_starts_only_after_the_first_boot_setup(host):
     assert drop_in.get("Service", "EnvironmentFile") == "/run/aqi-grafana/grafana.env"
 
 
+def test_instances_read_their_secrets_again_twice_a_day(host):
+    # A rotated token is valid until the next rotation; this picks it up before then.
+    timer = ini(host, "/etc/systemd/system/aqi-grafana-refresh.timer")
+    assert timer.get("Timer", "OnUnitActiveSec") == ROLE_DEFAULTS["grafana_refresh_interval"]
+    assert host.service("aqi-grafana-refresh.timer").is_enabled
+    refresh = ini(host, "/etc/systemd/system/aqi-grafana-refresh.service")
+    assert refresh.get("Service", "ExecStart") == "/usr/local/sbin/aqi-grafana-setup --refresh"
+    assert refresh.get("Service", "EnvironmentFile") == "/etc/aqi-grafana/deploy.env"
+
+
 def test_no_deployment_settings_are_baked(host):
     assert not host.file("/etc/aqi-grafana/deploy.env").exists
     assert not host.file("/run/aqi-grafana/grafana.env").exists

@@ -16,6 +16,11 @@ environment variables by the systemd unit), then:
    settings as ``GF_<SECTION>_<KEY>`` overrides, and the inputs of the
    provisioning files (``AQI_*``, ``AWS_REGION``).
 
+With ``--refresh`` (aqi-grafana-refresh.timer, twice a day) it does the same
+again and restarts grafana-server when what it wrote changed: a rotated
+Grafana token reaches the datasource before the previous one is deleted (at
+the next rotation).
+
 Exit codes: 0 on success, 2 for a configuration error, 3 when a secret cannot be
 read. The cause is one line on stderr; secrets never are.
 """
@@ -25,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -249,12 +255,42 @@ def run(
     return values
 
 
-def main() -> int:
+def restart_grafana() -> None:
+    """Restarts grafana-server if it runs (it reads its environment only at start)."""
+    subprocess.run(["systemctl", "try-restart", "grafana-server.service"], check=True, timeout=120)
+
+
+def refresh(
+    env: Mapping[str, str],
+    paths: Paths,
+    read_secret: SecretReader | None = None,
+    restart: Callable[[], None] = restart_grafana,
+) -> bool:
+    """Runs the setup again; restarts Grafana when the environment file changed."""
+    before = paths.env_file.read_bytes() if paths.env_file.exists() else None
+    run(env, paths, read_secret)
+    if paths.env_file.read_bytes() == before:
+        return False
+    restart()
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
     try:
+        if args == ["--refresh"]:
+            changed = refresh(os.environ, Paths())
+            print(
+                f"aqi-grafana-setup: refreshed, {'restarted' if changed else 'unchanged'}",
+                file=sys.stderr,
+            )
+            return 0
+        if args:
+            raise SetupError("usage: aqi-grafana-setup [--refresh]", 2)
         values = run(os.environ, Paths())
-    except SetupError as error:
+    except (SetupError, subprocess.SubprocessError) as error:
         print(f"aqi-grafana-setup: {error}", file=sys.stderr)
-        return error.code
+        return error.code if isinstance(error, SetupError) else 3
     engine = os.environ["AQI_STORE_ENGINE"]
     print(f"aqi-grafana-setup: engine={engine} wrote {', '.join(sorted(values))}", file=sys.stderr)
     return 0
