@@ -1,5 +1,5 @@
 # The token provisioner (store_tokens/): its AWS Lambda package, which Terraform
-# deploys. `make plan` and `make apply` build it first.
+# deploys (`make plan` and `make apply` build it first: TF_PACKAGES of terraform.mk).
 
 STORE_TOKENS_ZIP := build/lambda/store-tokens.zip
 
@@ -10,4 +10,3 @@ store-tokens-zip: $(STORE_TOKENS_ZIP) ## Build the token provisioner's Lambda pa
 $(STORE_TOKENS_ZIP): tools/lambda_zip.py $(sort $(wildcard store_tokens/*.py))
 	$(PYTHON) -m tools.lambda_zip $@
 
-plan apply: store-tokens-zip

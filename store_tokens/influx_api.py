@@ -143,7 +143,8 @@ class InfluxV2Store:
         return self._bucket_id or str(self.bucket()["id"])
 
     def apply_retention(self, days: int) -> None:
-        """Sets the bucket's expire rule to ``days`` (InfluxDB deletes older data)."""
+        """Sets the bucket's expire rule to ``days`` (InfluxDB deletes older data);
+        0 keeps everything (``everySeconds`` 0 is InfluxDB's infinite retention)."""
         rule = {"type": "expire", "everySeconds": days * DAY}
         bucket = self.bucket()
         if [rule] == [

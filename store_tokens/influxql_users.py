@@ -29,6 +29,7 @@ PRIVILEGES = {"write": "WRITE", "read": "READ"}
 
 
 def shard_duration(days: int) -> str:
+    """The shard group duration InfluxDB would choose for a retention of ``days``."""
     for limit, duration in SHARD_DURATIONS:
         if days < limit:
             return duration
@@ -97,13 +98,12 @@ class InfluxV1Store:
         return list(result.get("series") or [])
 
     def apply_retention(self, days: int) -> None:
-        """Creates the database if missing and sets its ``autogen`` policy to ``days``."""
+        """Creates the database if missing and sets its ``autogen`` policy to ``days``
+        (0: ``INF``, keep everything)."""
         database = _identifier(self.database)
         self.query(f"CREATE DATABASE {database}")
-        self.query(
-            f'ALTER RETENTION POLICY "autogen" ON {database} '
-            f"DURATION {days}d SHARD DURATION {shard_duration(days)}"
-        )
+        duration = f"{days}d SHARD DURATION {shard_duration(days)}" if days else "INF"
+        self.query(f'ALTER RETENTION POLICY "autogen" ON {database} DURATION {duration}')
 
     def create(self, role: Role) -> dict[str, str]:
         username = f"{role.user_prefix}{secrets.token_hex(4)}"

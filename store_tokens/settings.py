@@ -28,6 +28,7 @@ class Settings:
     admin_secret_arn: str
     organization: str
     bucket: str
+    #: Days the bucket keeps data; 0 keeps everything.
     retention_days: int
     ingest_secret_arn: str
     grafana_secret_arn: str
@@ -41,9 +42,11 @@ class Settings:
         try:
             days = int(env["AQI_INFLUXDB_RETENTION_DAYS"])
         except ValueError:
-            days = 0
-        if days < 1:
-            raise ProvisionError("AQI_INFLUXDB_RETENTION_DAYS must be a whole number of days >= 1")
+            days = -1
+        if days < 0:
+            raise ProvisionError(
+                "AQI_INFLUXDB_RETENTION_DAYS must be a whole number of days (0: keep everything)"
+            )
         api = env.get("AQI_INFLUXDB_API", "v2")
         if api not in API_VERSIONS:
             raise ProvisionError(f"AQI_INFLUXDB_API must be one of {', '.join(API_VERSIONS)}")

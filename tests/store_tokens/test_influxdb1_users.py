@@ -100,6 +100,15 @@ def test_retention_is_applied_to_the_autogen_policy(aws, v1):
     assert policy["shardGroupDuration"] == "24h0m0s"
 
 
+def test_zero_days_keeps_everything(aws, v1, monkeypatch):
+    server, database, _ = v1
+    handler.handle({"action": "provision"})
+    monkeypatch.setenv("AQI_INFLUXDB_RETENTION_DAYS", "0")
+    handler.handle({"action": "provision"})
+    (series,) = admin(f'SHOW RETENTION POLICIES ON "{database}"', server)
+    assert dict(zip(series["columns"], series["values"][0], strict=True))["duration"] == "0s"
+
+
 @pytest.mark.parametrize(("days", "shard"), [(1, "1h"), (2, "1d"), (182, "1d"), (183, "7d")])
 def test_shard_duration_follows_influxdb_defaults(days, shard):
     assert shard_duration(days) == shard

@@ -71,6 +71,14 @@ def test_provision_applies_the_bucket_retention(aws, stub, v2_env):
     assert stub.state.bucket_named("other")["retentionRules"] == []
 
 
+def test_zero_days_sets_infinite_retention(aws, stub, v2_env, monkeypatch):
+    monkeypatch.setenv("AQI_INFLUXDB_RETENTION_DAYS", "0")
+    handler.handle({"action": "provision"})
+    assert stub.state.bucket_named("aq")["retentionRules"] == [
+        {"type": "expire", "everySeconds": 0}
+    ]
+
+
 def test_the_result_terraform_stores_holds_no_secret(aws, stub, v2_env):
     outcome = json.dumps(handler.handle({"action": "provision"}))
     for arn in (v2_env["ingest"], v2_env["grafana"]):

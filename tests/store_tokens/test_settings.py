@@ -24,7 +24,11 @@ def test_each_setting_is_required(name):
         Settings.from_env({k: v for k, v in VALID.items() if k != name})
 
 
-@pytest.mark.parametrize("days", ["0", "-3", "thirty", "1.5"])
+def test_zero_days_keeps_everything():
+    assert Settings.from_env(VALID | {"AQI_INFLUXDB_RETENTION_DAYS": "0"}).retention_days == 0
+
+
+@pytest.mark.parametrize("days", ["-3", "thirty", "1.5"])
 def test_retention_must_be_whole_days(days):
     with pytest.raises(ProvisionError, match="RETENTION_DAYS"):
         Settings.from_env(VALID | {"AQI_INFLUXDB_RETENTION_DAYS": days})
