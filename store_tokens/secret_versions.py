@@ -24,8 +24,8 @@ def client() -> Any:
 class SecretVersions:
     """JSON secrets by version and stage. Values are never logged nor put in errors."""
 
-    def __init__(self, secretsmanager: Any = None) -> None:
-        self.client = secretsmanager or client()
+    def __init__(self) -> None:
+        self.client = client()
 
     def read(
         self, secret_id: str, stage: str = CURRENT, version: str | None = None
