@@ -173,67 +173,59 @@ def _record(entry: tuple[int, int, str, int, dict[str, str]], snaps: Snapshots) 
     }
 
 
-def archive_rows(snaps: Snapshots) -> list[dict[str, Any]]:
-    """The :data:`ARCHIVE` rows as the reading dicts sinks receive."""
+def stored_row(
+    location: int,
+    sensor: int,
+    window: str,
+    when: int,
+    pm25: float,
+    pm10: float | None,
+    aqi: int | None,
+) -> dict[str, Any]:
+    """A PM reading of a fixture site as the dict sinks receive, written past the ingest job."""
     from ingest import daqi, model
 
-    rows = []
-    for window, location, sensor, before, pm25, pm10, aqi in ARCHIVE:
-        site = SITES[location]
-        row: dict[str, Any] = dict.fromkeys(model.COLUMNS)
-        row.update(
-            time=snaps.at(1) - before,
-            window=window,
-            sensor_id=sensor,
-            location_id=location,
-            country=site.country,
-            sensor_type="SDS011",
-            indoor=0,
-            place=PLACES[location],
-            latitude=site.latitude,
-            longitude=site.longitude,
-            pm25=pm25,
-            pm10=pm10,
-            value_count=2,
-            extra={},
-            humid=0,
-        )
-        if aqi is not None:
-            row.update(aqi=aqi, aqi_pm25=aqi, aqi_pm10=1, band=daqi.band_for(aqi))
-        rows.append(row)
-    return rows
+    site = SITES[location]
+    row: dict[str, Any] = dict.fromkeys(model.COLUMNS)
+    row.update(
+        time=when,
+        window=window,
+        sensor_id=sensor,
+        location_id=location,
+        country=site.country,
+        sensor_type="SDS011",
+        indoor=0,
+        place=PLACES[location],
+        latitude=site.latitude,
+        longitude=site.longitude,
+        pm25=pm25,
+        pm10=pm10,
+        value_count=2 if pm10 is not None else 1,
+        extra={},
+        humid=0,
+    )
+    if aqi is not None:
+        row.update(aqi=aqi, aqi_pm25=aqi, aqi_pm10=1, band=daqi.band_for(aqi))
+    return row
+
+
+def archive_rows(snaps: Snapshots) -> list[dict[str, Any]]:
+    """The :data:`ARCHIVE` rows as the reading dicts sinks receive."""
+    return [
+        stored_row(location, sensor, window, snaps.at(1) - before, pm25, pm10, aqi)
+        for window, location, sensor, before, pm25, pm10, aqi in ARCHIVE
+    ]
 
 
 def silent_default_place(now: int) -> list[dict[str, Any]]:
     """A store where the default place (London) has a reading 3 days old only, and
     another place of its country (Aberdeen, 24-hour DAQI 4) one 10 minutes old."""
-    from ingest import daqi, model
+    from ingest import model
 
-    rows = []
-    for location, when, pm25, aqi in ((101, now - 3 * 86400, 30.0, 3), (505, now - 600, 40.0, 4)):
-        site = SITES[location]
-        row: dict[str, Any] = dict.fromkeys(model.COLUMNS)
-        row.update(
-            time=when,
-            window=model.WINDOW_24H,
-            sensor_id=location * 10,
-            location_id=location,
-            country=site.country,
-            sensor_type="SDS011",
-            indoor=0,
-            place=PLACES[location],
-            latitude=site.latitude,
-            longitude=site.longitude,
-            pm25=pm25,
-            aqi=aqi,
-            aqi_pm25=aqi,
-            band=daqi.BANDS[aqi],
-            value_count=1,
-            extra={},
-            humid=0,
-        )
-        rows.append(row)
-    return rows
+    return [
+        stored_row(101, 1010, model.WINDOW_24H, now - 3 * 86400, 30.0, None, 3),
+        stored_row(505, 5050, model.WINDOW_24H, now - 600, 40.0, None, 4),
+    ]
 
 
 def write_feed(folder: Path, snaps: Snapshots) -> Path:
