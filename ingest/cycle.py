@@ -20,7 +20,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
-from ingest import daqi, model, transform
+from ingest import daqi, humidity, model, transform
+from ingest.places import PlaceCache, with_places
 from ingest.sinks.base import Sink, Watermarks, WriteResult
 from ingest.sources import Feed, Source
 from ingest.state import Quarantine, WatermarkFile
@@ -116,12 +117,22 @@ class CycleReport:
 class Ingestor:
     """Runs cycles against one source and one sink, with one SparkSession."""
 
-    def __init__(self, spark: SparkSession, source: Source, sink: Sink, state_dir: Path) -> None:
+    def __init__(
+        self,
+        spark: SparkSession,
+        source: Source,
+        sink: Sink,
+        state_dir: Path,
+        *,
+        humidity_kappa: float | None = None,
+    ) -> None:
         self.spark = spark
         self.source = source
         self.sink = sink
         self.marks_file = WatermarkFile(state_dir)
         self.quarantine = Quarantine(state_dir)
+        self.places = PlaceCache(state_dir)
+        self.humidity_kappa = humidity_kappa
         self.cycles = 0
         marks = self.marks_file.load()
         if marks is None:
@@ -168,7 +179,10 @@ class Ingestor:
             if totals["quarantined"]:
                 report.quarantined = self._quarantine_unusable(raw)
             valid = readings.where(valid_rows).dropDuplicates(list(model.KEY))
-            new = transform.sink_frame(self._only_new(valid)).cache()
+            # Humidity is matched over the whole feed, places only for what gets stored.
+            judged = humidity.with_humidity(valid, self.humidity_kappa)
+            named = with_places(self.spark, self._only_new(judged), self.places)
+            new = transform.sink_frame(named).cache()
             report.new = new.count()
         try:
             if report.new:
