@@ -2,9 +2,12 @@
 
 Written as Grafana's file provisioning format (``apiVersion: 1``; ``groups``,
 ``contactPoints``, ``policies``). Grafana expands ``$NAME`` from its
-environment in these files, so the rules' template text writes ``$$`` for a
-literal ``$``. The topic comes from ``$AQI_ALERT_TOPIC_ARN`` and requests are
-signed with the instance profile (``sigv4`` with a region only).
+environment in every string value of these files, the query models included
+(pkg/services/provisioning/values: ``$$`` is a literal ``$``, an unknown name
+becomes empty), so every literal ``$`` of a rule (the query macros such as
+``$timeFilter``, the template's ``$labels``) is written ``$$`` (:func:`literal`).
+The topic comes from ``$AQI_ALERT_TOPIC_ARN`` and requests are signed with the
+instance profile (``sigv4`` with a region only).
 """
 
 from __future__ import annotations
@@ -28,6 +31,17 @@ STALL_SECONDS = 900
 #: The first index of the High band: a location at or above it alerts.
 HIGH_INDEX = daqi.BAND_UPPER["Moderate"] + 1
 EXPR = {"type": "__expr__", "uid": "__expr__"}
+
+
+def literal(value: Any) -> Any:
+    """``value`` with every ``$`` of its strings doubled: Grafana's provisioning reads it back as is."""
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, dict):
+        return {key: literal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [literal(item) for item in value]
+    return value
 
 
 def _band_text(value: str) -> str:
@@ -105,9 +119,9 @@ def _rule(
 
 def rules(engine: Engine) -> Json:
     """The rule group of ``engine``: a location at High or above, and a stalled ingest."""
-    value = "$$values.B.Value"
-    place = "{{ with $$labels.place }}{{ . }}{{ else }}unnamed place{{ end }}"
-    where = f"{place}, {{{{ $$labels.country }}}} (location {{{{ $$labels.location_id }}}})"
+    value = "$values.B.Value"
+    place = "{{ with $labels.place }}{{ . }}{{ else }}unnamed place{{ end }}"
+    where = f"{place}, {{{{ $labels.country }}}} (location {{{{ $labels.location_id }}}})"
     high = _rule(
         "aqi-daqi-high",
         "DAQI High at a location",
@@ -144,7 +158,7 @@ def rules(engine: Engine) -> Json:
                 "name": GROUP,
                 "folder": FOLDER,
                 "interval": INTERVAL,
-                "rules": [high, stalled],
+                "rules": [literal(high), literal(stalled)],
             }
         ],
     }

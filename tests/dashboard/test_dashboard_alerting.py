@@ -26,6 +26,7 @@ from dashboard import alerting, generate
 from dashboard.engines import ENGINES
 from tests.dashboard.conftest import PROVISIONING_DIR
 from tests.dashboard.grafana_influxql import expand
+from tests.dashboard.grafana_provisioning import expand_env, query_text, rules
 
 SNS_SETTINGS = {
     "api_url",
@@ -40,16 +41,28 @@ SNS_SETTINGS = {
 SIGV4 = {"region", "access_key", "secret_key", "profile", "role_arn"}
 #: Group keys of the file format (Grafana's alerting file provisioning docs).
 GROUP_KEYS = {"orgId", "name", "folder", "interval", "rules"}
-ENV = re.compile(r"\$\$|\$\{(\w+)\}|\$(\w+)")
 
 
 def load(name: str) -> dict[str, Any]:
     return yaml.safe_load((PROVISIONING_DIR / name).read_text())
 
 
-def expand_env(text: str, env: dict[str, str]) -> str:
-    """Grafana's provisioning interpolation: ``$$`` is a literal ``$``, ``$NAME`` from env."""
-    return ENV.sub(lambda m: "$" if m.group(0) == "$$" else env[m.group(1) or m.group(2)], text)
+@pytest.mark.parametrize("engine", ENGINES, ids=lambda e: e.key)
+def test_grafana_reads_every_rule_back_as_generated(engine):
+    # Grafana's environment holds names such as timeFilter only by accident: the
+    # rules must come through its interpolation unchanged whatever it holds.
+    environment = {"timeFilter": "x", "__timeFilter": "x", "labels": "x", "values": "x"}
+    read = rules(engine.key, environment)
+    queries = [q["model"] for r in read for q in r["data"] if q["datasourceUid"] != "__expr__"]
+    assert [query_text(m) for m in queries] == [
+        engine.queries.alert_high,
+        engine.queries.alert_stalled,
+    ]
+    assert "$labels.place" in read[0]["annotations"]["summary"]
+
+
+def test_an_unescaped_macro_is_lost_to_grafanas_interpolation():
+    assert expand_env("WHERE $timeFilter AND $$timeFilter", {}) == "WHERE  AND $timeFilter"
 
 
 def sdk_keys(cls: type) -> set[str]:
@@ -162,8 +175,7 @@ def test_notification_names_the_place_and_its_band():
 
 
 def _model(rule_uid: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    (group,) = load(f"{alerting.RULES}/influxdb.yaml")["groups"]
-    rule = next(r for r in group["rules"] if r["uid"] == rule_uid)
+    rule = next(r for r in rules("influxdb") if r["uid"] == rule_uid)
     return rule, rule["data"]
 
 

@@ -21,13 +21,11 @@ from typing import Any
 
 import duckdb
 import pytest
-import yaml
 
-from dashboard import alerting
 from ingest import daqi, model
 from ingest.sinks.timestream import build_record
 from tests.dashboard import grafana_variables as gv
-from tests.dashboard.conftest import DASHBOARD_DIR, PROVISIONING_DIR
+from tests.dashboard.conftest import DASHBOARD_DIR
 from tests.dashboard.feed import (
     ARCHIVE,
     DAILY,
@@ -38,6 +36,7 @@ from tests.dashboard.feed import (
     assert_map_layers,
     silent_default_place,
 )
+from tests.dashboard.grafana_provisioning import rules as provisioned_rules
 from tests.dashboard.grafana_variables import ALL
 from tests.dashboard.timestream_sql import (
     DUCKDB_MACROS,
@@ -368,9 +367,7 @@ def test_freshness_is_the_age_of_the_newest_reading(standin, loaded_store, queri
 
 
 def _rule(uid: str) -> dict[str, Any]:
-    config = yaml.safe_load((PROVISIONING_DIR / alerting.RULES / "timestream.yaml").read_text())
-    (group,) = config["groups"]
-    return next(r for r in group["rules"] if r["uid"] == uid)
+    return next(r for r in provisioned_rules("timestream") if r["uid"] == uid)
 
 
 def evaluate(standin, uid: str, now_s: int) -> list[tuple[dict[str, str], float]] | None:

@@ -17,10 +17,10 @@ import pytest
 import yaml
 from sqlglot import exp
 
-from dashboard import alerting
 from ingest import daqi, model
 from tests.dashboard import grafana_variables as gv
 from tests.dashboard.conftest import PROVISIONING_DIR
+from tests.dashboard.grafana_provisioning import rules as provisioned_rules
 from tests.dashboard.grafana_variables import ALL
 from tests.dashboard.timestream_sql import (
     DATABASE,
@@ -62,12 +62,10 @@ def timestream_queries(board: dict[str, Any]) -> dict[str, str]:
     for variable in board["templating"]["list"]:
         if variable["type"] == "query":
             found[f"variable:{variable['name']}"] = variable["query"]
-    rules = yaml.safe_load((PROVISIONING_DIR / alerting.RULES / "timestream.yaml").read_text())
-    for group in rules["groups"]:
-        for rule in group["rules"]:
-            for query in rule["data"]:
-                if "rawQuery" in query["model"]:
-                    found[f"alert:{rule['uid']}"] = query["model"]["rawQuery"]
+    for rule in provisioned_rules("timestream"):
+        for query in rule["data"]:
+            if "rawQuery" in query["model"]:
+                found[f"alert:{rule['uid']}"] = query["model"]["rawQuery"]
     return found
 
 
