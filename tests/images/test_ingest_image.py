@@ -10,6 +10,7 @@ import re
 import tomllib
 
 import image_hosts
+from packaging.utils import canonicalize_name
 
 testinfra_hosts = [image_hosts.chroot_host("ingest")]
 
@@ -31,8 +32,8 @@ def pinned_runtime_dependencies() -> dict[str, str]:
     pins = {}
     for requirement in pyproject["project"]["dependencies"]:
         name, version = requirement.split("==")
-        pins[name.lower()] = version
-    pins[pyproject["project"]["name"]] = pyproject["project"]["version"]
+        pins[canonicalize_name(name)] = version
+    pins[canonicalize_name(pyproject["project"]["name"])] = pyproject["project"]["version"]
     return pins
 
 
@@ -59,7 +60,12 @@ def test_venv_holds_exactly_the_pinned_job(host):
         f"{VENV}/bin/python -m pip list --format=freeze --disable-pip-version-check"
     )
     assert installed.rc == 0, installed.stderr
-    versions = dict(line.lower().split("==") for line in installed.stdout.split())
+    # pip prints each distribution's own spelling (reverse_geocode); compare names
+    # the way PEP 503 does, so that spelling is not read as a missing package.
+    versions = {
+        canonicalize_name(name): version
+        for name, version in (line.split("==") for line in installed.stdout.split())
+    }
     for name, version in pinned_runtime_dependencies().items():
         assert versions.get(name) == version, f"{name}: {versions.get(name)} != {version}"
     venv = host.file(VENV)
