@@ -33,7 +33,8 @@ WARM_UP_SENSORS = 2_000
 def cycle(spark: SparkSession, feeds: Path, sink_url: str, state: Path) -> dict[str, Any]:
     sink = open_sink(sink_url)
     sink.check()
-    ingestor = Ingestor(spark, FileSource(str(feeds), ("5m", "24h")), sink, state)
+    source = FileSource(str(feeds), ("5m", "24h"), state / "spool")
+    ingestor = Ingestor(spark, source, sink, state)
     report = ingestor.run_cycle()
     sink.close()
     if report.failed:

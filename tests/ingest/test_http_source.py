@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from ingest.cycle import Ingestor
 from ingest.http import USER_AGENT
-from ingest.sinks.base import WriteResult
 from ingest.sinks.sqlite import SqliteSink
 from ingest.sources import HttpSource
 from tests.ingest.feeds import pm, record
@@ -67,6 +66,10 @@ def server():
     feed_server.stop()
 
 
+def spooled_records(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
 def source(server, tmp_path, windows=("24h",), **options):
     return HttpSource(
         server.url, windows, tmp_path / "spool", backoff=0.01, timeout=(2.0, 1.0), **options
@@ -79,7 +82,8 @@ def test_conditional_get_and_spool_until_commit(server, tmp_path):
     ]
     feeds = source(server, tmp_path)
     first = feeds.fetch()
-    assert [f.window for f in first.feeds] == ["24h"] and first.feeds[0].path.read_bytes() == FEED
+    assert [f.window for f in first.feeds] == ["24h"]
+    assert spooled_records(first.feeds[0].path) == json.loads(FEED)
     assert server.requests[0][1]["User-Agent"] == USER_AGENT
     assert "If-None-Match" not in server.requests[0][1]
 
@@ -139,20 +143,19 @@ def test_the_pending_spool_is_bounded(server, tmp_path):
     feeds = source(server, tmp_path, max_pending=2)
     for _ in range(3):
         fetched = feeds.fetch()
-    assert len(fetched.feeds) == 2 and len(list((tmp_path / "spool" / "24h").glob("*.json"))) == 2
+    assert len(fetched.feeds) == 2 and len(list((tmp_path / "spool" / "24h").glob("*.jsonl"))) == 2
 
 
 class FlakySink(SqliteSink):
-    """The embedded store, failing its first write as a store outage would."""
+    """The embedded store, locked for its first write as a store outage would be."""
 
-    failures = 1
+    failures = 0
 
-    def write_rows(self, rows: Callable) -> WriteResult:
+    def _connect(self) -> sqlite3.Connection:
         if self.failures:
             self.failures -= 1
-            list(rows)
-            return WriteResult(failed=["store unavailable"])
-        return super().write_rows(rows)
+            raise sqlite3.OperationalError("database is locked")
+        return super()._connect()
 
 
 def test_a_store_outage_keeps_the_feed_for_the_next_cycle(server, spark, tmp_path):
@@ -163,8 +166,10 @@ def test_a_store_outage_keeps_the_feed_for_the_next_cycle(server, spark, tmp_pat
     sink = FlakySink(tmp_path / "aq.db")
     sink.check()
     ingestor = Ingestor(spark, source(server, tmp_path), sink, tmp_path / "state")
+    sink.failures = 1
     first = ingestor.run_cycle()
-    assert (first.new, first.written, first.failed) == (2, 0, ["store unavailable"])
+    assert (first.new, first.written) == (2, 0)
+    assert first.failed == [f"SQLite write to {sink.path} failed: database is locked"]
     second = ingestor.run_cycle()  # the server now says 304: the spooled copy is used
     assert (second.not_modified, second.new, second.written, second.failed) == (1, 2, 2, [])
     assert len(sink.restore_watermarks()) == 2

@@ -45,7 +45,8 @@ def expected_keys() -> int:
 def ingestor(spark, feeds, tmp_path, sink=None):
     sink = sink or SqliteSink(tmp_path / "aq.db")
     sink.check()
-    return Ingestor(spark, FileSource(str(feeds), ("5m", "24h")), sink, tmp_path / "state")
+    source = FileSource(str(feeds), ("5m", "24h"), tmp_path / "state" / "spool")
+    return Ingestor(spark, source, sink, tmp_path / "state")
 
 
 class Crash(BaseException):
