@@ -7,6 +7,13 @@ TF_DIR := terraform
 TF_VARS ?= terraform.tfvars
 # Extra arguments for terraform plan/apply/destroy, e.g. TF_ARGS=-auto-approve.
 TF_ARGS ?=
+# Settings of the state backend for terraform init (a partial backend
+# configuration, relative to $(TF_DIR)), e.g. TF_BACKEND_CONFIG=backend.hcl;
+# terraform/backend.tf.example shows the S3 backend with state locking.
+TF_BACKEND_CONFIG ?=
+# What Terraform deploys besides the images: the token provisioner's package
+# (mk/store-tokens.mk builds build/lambda/store-tokens.zip).
+TF_PACKAGES := $(if $(wildcard mk/store-tokens.mk),store-tokens-zip)
 
 TF_SCHEMA_VENV := .venv-tfschema
 TF_SCHEMA_PACKAGES := cdktf-cdktf-provider-aws==21.22.1 cdktf-cdktf-provider-random==12.0.1
@@ -54,12 +61,12 @@ endef
 
 terraform-init:
 	$(require_terraform)
-	$(TERRAFORM) -chdir=$(TF_DIR) init -input=false
+	$(TERRAFORM) -chdir=$(TF_DIR) init -input=false$(if $(TF_BACKEND_CONFIG), -backend-config=$(TF_BACKEND_CONFIG))
 
-plan: terraform-init ## Show what `make apply` would change (needs terraform and AWS credentials)
+plan: terraform-init $(TF_PACKAGES) ## Show what `make apply` would change (needs terraform and AWS credentials)
 	$(TERRAFORM) -chdir=$(TF_DIR) plan -input=false -var-file=$(TF_VARS) $(TF_ARGS)
 
-apply: terraform-init ## Create or update the AWS stack (needs terraform and AWS credentials)
+apply: terraform-init $(TF_PACKAGES) ## Create or update the AWS stack (needs terraform and AWS credentials)
 	$(TERRAFORM) -chdir=$(TF_DIR) apply -input=false -var-file=$(TF_VARS) $(TF_ARGS)
 
 destroy: terraform-init ## Delete the AWS stack (set alb_deletion_protection = false and apply first)

@@ -1,8 +1,8 @@
 # What the two images share: Debian 12 arm64 on a hardened, encrypted build
 # instance. Packer reads every .pkr.hcl file of this folder as one configuration;
-# each image's own file (ingest.pkr.hcl, grafana.pkr.hcl) holds its build block.
+# images.pkr.hcl holds the build, with one source block per image.
 # Built by `make ami` (scripts/images/build_amis.py), one image at a time:
-# `packer build -only='<image>.*' packer/`.
+# `packer build -only='aqi.amazon-ebs.<image>' packer/`.
 
 packer {
   required_version = ">= 1.10.0"
@@ -113,8 +113,8 @@ locals {
   manifest  = "${local.repo_root}/build/packer/manifest.json"
 }
 
-# Each image's build block names it and sets its ami_name, ami_description and
-# tags; Packer refuses a setting made both here and there.
+# Each image's source block in images.pkr.hcl names it and sets its ami_name,
+# ami_description and tags; Packer refuses a setting made both here and there.
 source "amazon-ebs" "debian-12-arm64" {
   region        = var.region
   instance_type = var.instance_type
@@ -149,6 +149,9 @@ source "amazon-ebs" "debian-12-arm64" {
     kms_key_id            = var.kms_key_id
     delete_on_termination = true
   }
+
+  # The temporary build instance; the image and its snapshot carry their Role too.
+  run_tags = merge(local.tags, { Name = "packer-aqi-build" })
 
   ssh_username                              = local.ssh_username
   temporary_key_pair_type                   = "ed25519"

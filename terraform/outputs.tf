@@ -1,5 +1,5 @@
 output "dashboard_url" {
-  description = "URL of the Grafana dashboard."
+  description = "URL of the Grafana dashboard: https://<domain_name> with a domain, else the load balancer's name."
   value       = module.dashboard.url
 }
 
@@ -29,8 +29,28 @@ output "grafana_admin_secret_arn" {
 }
 
 output "influxdb_secret_arn" {
-  description = "Secrets Manager secret with the InfluxDB credentials (null with LiveAnalytics)."
+  description = "Secrets Manager secret with the InfluxDB admin credentials, which only the token function reads (null with LiveAnalytics)."
   value       = module.store.influxdb_secret_arn
+}
+
+output "influxdb_token_secret_arns" {
+  description = "Secrets with the scoped InfluxDB tokens: ingest (write the bucket) and grafana (read it); null with LiveAnalytics."
+  value       = local.influxdb ? { ingest = module.store_tokens[0].ingest_token_secret_arn, grafana = module.store_tokens[0].grafana_token_secret_arn } : null
+}
+
+output "alert_topic_arn" {
+  description = "SNS topic of the alerts (Grafana's contact point, the InfluxDB disk alarm)."
+  value       = module.alerts.topic_arn
+}
+
+output "log_group_prefix" {
+  description = "Prefix of the instances' CloudWatch log groups: <prefix>/ingest, /grafana, /system."
+  value       = module.log_groups.prefix
+}
+
+output "web_acl_arn" {
+  description = "WAF web ACL of the load balancer (null when waf_enabled is false)."
+  value       = module.dashboard.web_acl_arn
 }
 
 output "autoscaling_group_name" {

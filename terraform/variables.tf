@@ -170,6 +170,39 @@ variable "magnetic_retention_days" {
   }
 }
 
+variable "influxdb_retention_days" {
+  description = "Days the InfluxDB bucket keeps readings (engine \"influxdb\"; 0: no limit). The default fits today's network in the default 20 GiB with room to grow (docs/deployment.md)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.influxdb_retention_days >= 0 && floor(var.influxdb_retention_days) == var.influxdb_retention_days
+    error_message = "influxdb_retention_days must be a whole number of days, 0 for no limit."
+  }
+}
+
+variable "influxdb_token_rotation_days" {
+  description = "Days between two rotations of each scoped InfluxDB token (engine \"influxdb\")."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.influxdb_token_rotation_days >= 1 && var.influxdb_token_rotation_days <= 90 && floor(var.influxdb_token_rotation_days) == var.influxdb_token_rotation_days
+    error_message = "influxdb_token_rotation_days must be a whole number from 1 to 90."
+  }
+}
+
+variable "store_tokens_package" {
+  description = "Zip of the token provisioner, relative to terraform/ (make plan and make apply build it with make store-tokens-zip)."
+  type        = string
+  default     = "../build/lambda/store-tokens.zip"
+
+  validation {
+    condition     = endswith(var.store_tokens_package, ".zip")
+    error_message = "store_tokens_package must be a .zip file."
+  }
+}
+
 # Ingest ----------------------------------------------------------------------
 
 variable "ingest_instance_type" {
@@ -230,7 +263,7 @@ variable "grafana_max_size" {
 }
 
 variable "grafana_anonymous_access" {
-  description = "Let anonymous visitors view the dashboards (the public dashboard)."
+  description = "Let anonymous visitors view the dashboards (the public dashboard); false: only signed-in users see them."
   type        = bool
   default     = true
 }
@@ -246,14 +279,112 @@ variable "grafana_admin_password_version" {
   }
 }
 
+variable "domain_name" {
+  description = "Domain of the dashboard, e.g. air.example.org. Set with route53_zone_id: Terraform creates an ACM certificate validated in that zone, an alias record, HTTPS on 443 and a redirect on 80. Null: the load balancer's own name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be null or a lower-case DNS name such as air.example.org."
+  }
+}
+
+variable "route53_zone_id" {
+  description = "Route 53 hosted zone (in this account) of domain_name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.route53_zone_id == null || can(regex("^Z[A-Z0-9]{1,31}$", var.route53_zone_id))) && (var.domain_name == null || var.route53_zone_id != null)
+    error_message = "route53_zone_id must be a hosted zone ID (Z...), and is required when domain_name is set."
+  }
+}
+
 variable "certificate_arn" {
-  description = "ACM certificate of the dashboard's domain. Set: HTTPS on 443 and a redirect on 80. Null: HTTP on 80."
+  description = "ACM certificate of your own for the dashboard's domain (null: Terraform creates one when domain_name is set). Set: HTTPS on 443 and a redirect on 80."
   type        = string
   default     = null
 
   validation {
     condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
     error_message = "certificate_arn must be null or an ACM certificate ARN."
+  }
+}
+
+# Traffic ceiling ---------------------------------------------------------------
+
+variable "waf_enabled" {
+  description = "WAF web ACL on the load balancer: per-IP rate limits and AWS's known-bad-inputs rules."
+  type        = bool
+  default     = true
+}
+
+variable "waf_rate_limit" {
+  description = "Requests one IP address may send in 5 minutes before the WAF blocks it."
+  type        = number
+  default     = 1000
+
+  validation {
+    condition     = var.waf_rate_limit >= 10
+    error_message = "waf_rate_limit must be at least 10 (the WAF's minimum)."
+  }
+}
+
+variable "waf_query_rate_limit" {
+  description = "Data-source queries (POST /api/ds/query) one IP address may send in 5 minutes."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.waf_query_rate_limit >= 10
+    error_message = "waf_query_rate_limit must be at least 10 (the WAF's minimum)."
+  }
+}
+
+variable "waf_allowed_cidrs" {
+  description = "IPv4 networks the WAF never rate-limits: the load generator of the staged load test (docs/loadtest.md)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.waf_allowed_cidrs : can(cidrhost(c, 0))])
+    error_message = "waf_allowed_cidrs must list IPv4 CIDR blocks such as 203.0.113.7/32."
+  }
+}
+
+variable "liveanalytics_max_query_tcu" {
+  description = "LiveAnalytics: most Timestream compute units the account's queries may use at once (multiples of 4; needs the AWS CLI at apply)."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.liveanalytics_max_query_tcu >= 4 && var.liveanalytics_max_query_tcu <= 1000 && var.liveanalytics_max_query_tcu % 4 == 0
+    error_message = "liveanalytics_max_query_tcu must be a multiple of 4 from 4 to 1000."
+  }
+}
+
+# Operations ------------------------------------------------------------------
+
+variable "log_retention_days" {
+  description = "Days CloudWatch Logs keeps the instances', the token function's and the WAF's logs."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention period CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+  }
+}
+
+variable "alert_email" {
+  description = "E-mail address subscribed to the alert topic (Grafana alerts, the InfluxDB disk alarm); null: none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alert_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alert_email))
+    error_message = "alert_email must be null or an e-mail address."
   }
 }
 

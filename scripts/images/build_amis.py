@@ -1,7 +1,8 @@
 """Builds the ingest and Grafana AMIs with Packer: ``make ami``.
 
-packer/ is one Packer configuration (common.pkr.hcl and one build block per
-image); ``-only='<image>.*'`` selects one image's build. Drives Packer through
+packer/ is one Packer configuration (common.pkr.hcl, and images.pkr.hcl with one
+build of one source per image); ``-only='aqi.amazon-ebs.<image>'`` selects one
+image. Drives Packer through
 python-packer: ``packer init`` once, ``packer validate`` for every image, then
 ``packer build`` for each in turn, so that no image is built while another one's
 configuration is invalid. python-packer 0.1.2 predates HCL2: it takes one
@@ -91,9 +92,13 @@ def git_commit(allow_dirty: bool) -> str:
     return git("rev-parse", "HEAD")
 
 
+#: Name of the build block in packer/images.pkr.hcl; its sources are named by image.
+BUILD = "aqi"
+
+
 def only(image: str) -> str:
-    """Packer's ``-only`` pattern of one image: every source of its build block."""
-    return f"{image}.*"
+    """Packer's ``-only`` value of one image: the full name of its source in the build."""
+    return f"{BUILD}.amazon-ebs.{image}"
 
 
 def packer_client(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,17 @@ from ingest import cli
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
 GUIDES = [*sorted((REPO / "docs").glob("*.md")), REPO / "bench" / "README.md"]
-DOCS = [README, *GUIDES]
+#: Every Markdown file of the tree that git tracks or would track, for the link check.
+DOCS = [
+    REPO / name
+    for name in subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "--cached", "--others", "--exclude-standard", "*.md"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    if (REPO / name).is_file()
+]
 
 _LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)|!\[[^\]]*\]\(([^)\s]+)\)")
 _HEADING = re.compile(r"^#{1,6} (.+)$", re.M)

@@ -73,8 +73,8 @@ def test_init_once_then_validate_both_images_then_build_each(packer_record, capf
     commit = head_commit()
     assert driver.main(["--region", "eu-west-2", "--allow-dirty", "--skip-wheelhouse"]) == 0
     common = ["-var", "region=eu-west-2", "-var", "version=0.1.0", "-var", f"git_commit={commit}"]
-    ingest = ["-only=ingest.*", *common, "-var", f"wheelhouse={WHEELHOUSE}"]
-    grafana = ["-only=grafana.*", *common]
+    ingest = ["-only=aqi.amazon-ebs.ingest", *common, "-var", f"wheelhouse={WHEELHOUSE}"]
+    grafana = ["-only=aqi.amazon-ebs.grafana", *common]
     assert calls(packer_record) == [
         ["init", FOLDER],
         ["validate", *ingest, FOLDER],
@@ -113,7 +113,7 @@ def test_options_become_packer_variables_and_var_file(packer_record, tmp_path):
     validate = calls(packer_record)[1]
     assert validate == [
         "validate",
-        "-only=grafana.*",
+        "-only=aqi.amazon-ebs.grafana",
         "-var",
         "region=eu-west-1",
         "-var",
@@ -130,23 +130,23 @@ def test_options_become_packer_variables_and_var_file(packer_record, tmp_path):
 
 
 def test_an_invalid_image_stops_before_any_build(packer_record, monkeypatch):
-    monkeypatch.setenv("PACKER_FAIL_ON", "validate -only=grafana.*")
-    with pytest.raises(Exception, match=r"RAN: .*packer validate -only=grafana"):
+    monkeypatch.setenv("PACKER_FAIL_ON", "validate -only=aqi.amazon-ebs.grafana")
+    with pytest.raises(Exception, match=r"RAN: .*packer validate -only=aqi\.amazon-ebs\.grafana"):
         driver.main(["--region", "eu-west-2", "--allow-dirty", "--skip-wheelhouse"])
     assert [call[:2] for call in calls(packer_record)] == [
         ["init", FOLDER],
-        ["validate", "-only=ingest.*"],
-        ["validate", "-only=grafana.*"],
+        ["validate", "-only=aqi.amazon-ebs.ingest"],
+        ["validate", "-only=aqi.amazon-ebs.grafana"],
     ]
 
 
 def test_each_only_pattern_selects_exactly_that_image_build():
     # Packer matches -only against the full build names, BUILD.TYPE.SOURCE.
     names = packer_config.load_folder(Path(FOLDER)).build_names()
-    assert sorted(names) == sorted(f"{image}.amazon-ebs.{image}" for image in driver.IMAGES)
+    assert sorted(names) == sorted(f"aqi.amazon-ebs.{image}" for image in driver.IMAGES)
     for image in driver.IMAGES:
         assert [n for n in names if fnmatch.fnmatchcase(n, driver.only(image))] == [
-            f"{image}.amazon-ebs.{image}"
+            f"aqi.amazon-ebs.{image}"
         ]
 
 

@@ -1,10 +1,11 @@
 """The Packer configuration: HashiCorp's HCL parser, `terraform fmt` style, and what it builds.
 
 packer/ is one Packer configuration: common.pkr.hcl holds the variables, locals
-and the amazon-ebs source both images share, and each image's file holds only
-its build block, whose build-level source names the image and adds its AMI name
-and tags. The settings are asserted on each image's source as Packer builds it:
-the shared source with the image's settings merged in (tools.hcl.packer).
+and the amazon-ebs source both images share; images.pkr.hcl holds the one build,
+with one source block per image (its name, AMI name and tags) and the steps,
+which read the image from ``source.name``. The settings are asserted on each
+image's source as Packer builds it: the shared source with the image's settings
+merged in (tools.hcl.packer).
 
 Packer itself is not installed here: `packer validate` runs in `make ami`. These
 checks parse every file with HashiCorp's HCL parser (npm @cdktf/hcl2json),
@@ -29,6 +30,7 @@ REPO = image_hosts.REPO
 FOLDER = REPO / "packer"
 FILES = sorted(FOLDER.glob("*.pkr.hcl"))
 IMAGES = ("ingest", "grafana")
+BUILD = "aqi"
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +39,7 @@ def config() -> packer_config.Configuration:
 
 
 def image_source(config: packer_config.Configuration, image: str) -> dict:
-    (source,) = config.sources(config.build(image)).values()
-    return source
+    return config.sources(config.build(BUILD))[f"{BUILD}.amazon-ebs.{image}"]
 
 
 def tag_value(config: packer_config.Configuration, expression: str) -> dict:
@@ -52,12 +53,14 @@ def tag_value(config: packer_config.Configuration, expression: str) -> dict:
     return {**shared, **hcl.loads(f"added = {merged.group(1)}")["added"]}
 
 
-def in_checkout(config: packer_config.Configuration, expression: str) -> Path:
-    """A path expression with the string locals it names substituted; local.repo_root
-    (packer/.. when Packer builds the folder) is the checkout."""
+def in_checkout(config: packer_config.Configuration, expression: str, image: str) -> Path:
+    """A path expression with the string locals it names and ``source.name`` (the
+    image) substituted; local.repo_root (packer/.. when Packer builds the folder)
+    is the checkout."""
     assert config.locals["repo_root"] == '${abspath("${path.root}/..")}'
     values = {k: v for k, v in config.locals.items() if isinstance(v, str)}
     values["repo_root"] = str(REPO)
+    expression = expression.replace("${source.name}", image)
     while reference := re.search(r"\$\{local\.(\w+)\}", expression):
         expression = expression.replace(reference.group(0), values[reference.group(1)])
     return Path(expression)
@@ -76,15 +79,11 @@ def as_terraform_files(files: list[Path], folder: Path) -> None:
         shutil.copyfile(path, folder / path.name.replace(".pkr.hcl", ".tf"))
 
 
-def test_one_shared_file_and_one_build_per_image():
-    assert [path.name for path in FILES] == sorted(
-        ["common.pkr.hcl", *(f"{image}.pkr.hcl" for image in IMAGES)]
-    )
+def test_one_shared_file_and_one_build_with_a_source_per_image(config):
+    assert [path.name for path in FILES] == ["common.pkr.hcl", "images.pkr.hcl"]
     assert "build" not in hcl.load(FOLDER / "common.pkr.hcl")
-    for image in IMAGES:
-        (build,) = hcl.load(FOLDER / f"{image}.pkr.hcl")["build"]
-        assert set(hcl.load(FOLDER / f"{image}.pkr.hcl")) == {"build"}
-        assert build["name"] == image
+    assert set(hcl.load(FOLDER / "images.pkr.hcl")) == {"build"}
+    assert sorted(config.build_names()) == sorted(f"{BUILD}.amazon-ebs.{i}" for i in IMAGES)
 
 
 def test_hashicorp_parser_accepts_every_file():
@@ -122,7 +121,7 @@ def test_fmt_check_catches_misformatting_in_every_file(tmp_path, name):
 
 def test_a_setting_made_in_both_sources_is_refused(tmp_path):
     shutil.copytree(FOLDER, tmp_path, dirs_exist_ok=True)
-    image_file = tmp_path / "grafana.pkr.hcl"
+    image_file = tmp_path / "images.pkr.hcl"
     text = image_file.read_text()
     assert text.count('    name            = "grafana"\n') == 1
     image_file.write_text(
@@ -133,7 +132,7 @@ def test_a_setting_made_in_both_sources_is_refused(tmp_path):
     )
     broken = packer_config.load_folder(tmp_path)
     with pytest.raises(ValueError, match="instance_type again"):
-        broken.sources(broken.build("grafana"))
+        broken.sources(broken.build(BUILD))
 
 
 @pytest.mark.parametrize("image", IMAGES)
@@ -184,27 +183,31 @@ def test_image_name_and_tags_identify_version_and_commit(config, image):
         **identity,
         "Name": f"aqi-{image}-${{var.version}}",
     }
-    assert tag_value(config, source["run_tags"]) == {**identity, "Name": f"packer-aqi-{image}"}
+    build_instance = {k: v for k, v in identity.items() if k != "Role"}
+    assert tag_value(config, source["run_tags"]) == {**build_instance, "Name": "packer-aqi-build"}
 
 
 @pytest.mark.parametrize("image", IMAGES)
 def test_build_runs_the_playbook_then_the_testinfra_suites_then_writes_a_manifest(config, image):
-    build = config.build(image)
+    build = config.build(BUILD)
     steps = [next(iter(step)) for step in build["provisioner"]]
     assert steps == ["ansible", "shell-local"]
     ansible = build["provisioner"][0]["ansible"]
-    playbook = in_checkout(config, ansible["playbook_file"])
+    playbook = in_checkout(config, ansible["playbook_file"], image)
     assert playbook == REPO / "ansible" / f"{image}.yml"
     assert playbook.is_file()
     (command,) = build["provisioner"][1]["shell-local"]["inline"]
     script, argument = command.split()
-    assert in_checkout(config, script) == REPO / "scripts" / "images" / "testinfra-remote"
-    assert argument == image
+    assert in_checkout(config, script, image) == REPO / "scripts" / "images" / "testinfra-remote"
+    assert argument.replace("${source.name}", image) == image
     assert (REPO / "tests" / "images" / f"test_{image}_image.py").is_file()
     manifest = build["post-processor"][0]["manifest"]
-    assert in_checkout(config, manifest["output"]) == REPO / "build" / "packer" / "manifest.json"
+    assert (
+        in_checkout(config, manifest["output"], image)
+        == REPO / "build" / "packer" / "manifest.json"
+    )
     assert manifest["custom_data"] == {
-        "role": image,
+        "role": "${source.name}",
         "version": "${var.version}",
         "git_commit": "${var.git_commit}",
     }

@@ -27,11 +27,22 @@ RELAXED_LATENCY = ("--p95-ms", "10000", "--p99-ms", "10000")
 pytestmark = pytest.mark.slow
 
 
-def test_fast_server_passes_with_every_arrival_looping(
+def test_a_run_within_its_thresholds_passes_with_every_arrival_looping(
     target_server: TargetServer, tmp_path: Path
 ) -> None:
+    # Latency on a shared machine is no property of the code: the limits are set
+    # out of reach here; the slow-server test below holds the default ones.
     target_server.reset()
-    run = run_locust(target_server.url, tmp_path, "--time-scale", "0.03", "--loops", "2", *SETTINGS)
+    run = run_locust(
+        target_server.url,
+        tmp_path,
+        "--time-scale",
+        "0.03",
+        "--loops",
+        "2",
+        *SETTINGS,
+        *RELAXED_LATENCY,
+    )
     assert run.returncode == 0, run.output[-3000:]
     assert "thresholds met" in run.output
     hits = target_server.hits

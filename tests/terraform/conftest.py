@@ -27,8 +27,8 @@ SETUP_HINT = "run `make terraform-tools` (part of `make test`)"
 
 
 def hcl_files(root: Path) -> list[Path]:
-    """Every Terraform file under root: .tf, .tftest.hcl and the example var file."""
-    patterns = ("*.tf", "*.tftest.hcl", "*.tfvars.example")
+    """Every Terraform file under root: .tf, .tftest.hcl and the example files."""
+    patterns = ("*.tf", "*.tftest.hcl", "*.tfvars.example", "*.tf.example")
     found = {p for pattern in patterns for p in root.rglob(pattern)}
     return sorted(p for p in found if ".terraform" not in p.parts)
 
@@ -103,6 +103,13 @@ CHECKOV_BROKEN = {
         "  to_port                      = var.grafana_port\n"
         "  referenced_security_group_id = aws_security_group.alb.id\n",
         '  ip_protocol = "tcp"\n  from_port   = 0\n  to_port     = 65535\n  cidr_ipv4   = "0.0.0.0/0"\n',
+    ),
+    "plain_topic": ("alerts", "main.tf", "  kms_master_key_id = var.kms_key_arn\n", ""),
+    "lambda_outside_vpc": (
+        "store-tokens",
+        "main.tf",
+        "  vpc_config {\n    subnet_ids         = var.subnet_ids\n    security_group_ids = [var.security_group_id]\n  }\n",
+        "",
     ),
 }
 

@@ -7,16 +7,10 @@ from pathlib import Path
 
 from tools.hcl.terraform import Module, sub_blocks
 
+from . import iam_db
+
 Tree = dict[Path, Module]
 
-#: Actions whose service has no resource type to scope them to: "*" is required.
-RESOURCELESS_ACTIONS = {
-    "timestream:DescribeEndpoints",
-    "timestream:ListDatabases",
-    "timestream:SelectValues",
-    "cloudwatch:PutMetricData",
-    "ec2:DescribeTags",
-}
 #: Read-only action prefixes (everything else counts as a write).
 READ_VERBS = ("Describe", "Get", "List", "Select")
 ANYWHERE = {"0.0.0.0/0", "::/0"}
@@ -68,6 +62,13 @@ def encryption_problems(tree: Tree) -> list[str]:
     ):
         for _, block in _resources(tree, "resource", type_):
             if not block.body.get("kms_key_id"):
+                problems.append(f"{type_}.{block.name}: no KMS key")
+    for type_, argument in (
+        ("aws_sns_topic", "kms_master_key_id"),
+        ("aws_lambda_function", "kms_key_arn"),
+    ):
+        for _, block in _resources(tree, "resource", type_):
+            if not block.body.get(argument):
                 problems.append(f"{type_}.{block.name}: no KMS key")
     for module, block in _resources(tree, "resource", "aws_s3_bucket"):
         sse = [
@@ -140,7 +141,8 @@ def _policy_statements(tree: Tree):
 
 
 def iam_problems(tree: Tree) -> list[str]:
-    """No allowed write action is a wildcard; "*" resources only where the service demands it.
+    """No allowed write action is a wildcard; "*" resources only for actions that the
+    IAM action database lists without a resource type.
 
     The one exception is the account statement of the KMS key policy, AWS's
     default that hands the key to IAM policies."""
@@ -158,8 +160,25 @@ def iam_problems(tree: Tree) -> list[str]:
             verb = action.split(":", 1)[-1]
             if "*" in action and not verb.startswith(READ_VERBS):
                 problems.append(f"{where}: wildcard write action {action}")
-        if "*" in statement.get("resources", []) and not principals:
+        resources = statement.get("resources", [])
+        if isinstance(resources, list) and "*" in resources and not principals:
             for action in actions:
-                if action not in RESOURCELESS_ACTIONS:
+                if "*" in action or iam_db.action(action).has_resource_type:
                     problems.append(f"{where}: {action} allowed on every resource")
+    return problems
+
+
+def remote_access_problems(tree: Tree) -> list[str]:
+    """No key pair on any instance or launch template and no port 22 anywhere:
+    shells go through SSM Session Manager."""
+    problems = []
+    for type_ in ("aws_instance", "aws_launch_template"):
+        for _, block in _resources(tree, "resource", type_):
+            if "key_name" in block.body:
+                problems.append(f"{type_}.{block.name}: key pair {block.body['key_name']}")
+    for module in tree.values():
+        for block in module.of("resource", "aws_vpc_security_group_ingress_rule"):
+            ports = {block.body.get("from_port"), block.body.get("to_port")}
+            if 22 in ports or block.body.get("ip_protocol") in ("-1", "all"):
+                problems.append(f"{module.path.name}: ingress rule {block.name} admits SSH")
     return problems

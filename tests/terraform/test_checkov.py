@@ -1,5 +1,6 @@
 """checkov over terraform/: no failed check, every skip carries a reason, and
-the broken copies (IMDSv1, an open security group) are rejected."""
+the broken copies (IMDSv1, an open security group, an unencrypted alert topic,
+the token function outside the VPC) are rejected."""
 
 from __future__ import annotations
 
@@ -35,3 +36,13 @@ def test_imdsv1_copy_fails(checkov_report) -> None:
 def test_open_security_group_copy_fails(checkov_report) -> None:
     failed = {c["check_id"] for c in in_folder(checkov_report["failed"], "open_sg")}
     assert failed & {"CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "CKV_AWS_277"}, failed
+
+
+def test_unencrypted_alert_topic_copy_fails(checkov_report) -> None:
+    failed = {c["check_id"] for c in in_folder(checkov_report["failed"], "plain_topic")}
+    assert "CKV_AWS_26" in failed
+
+
+def test_token_function_outside_the_vpc_copy_fails(checkov_report) -> None:
+    failed = {c["check_id"] for c in in_folder(checkov_report["failed"], "lambda_outside_vpc")}
+    assert "CKV_AWS_117" in failed

@@ -49,8 +49,12 @@ def test_the_tree_has_the_expected_files() -> None:
         "dashboard",
         "key",
         "image",
-        "admin-secret",
+        "generated-secret",
         "boot-config",
+        "store-tokens",
+        "log-groups",
+        "alerts",
+        "instance-agents",
     ):
         for part in ("main.tf", "variables.tf", "outputs.tf", "versions.tf"):
             assert f"modules/{module}/{part}" in names

@@ -69,3 +69,12 @@ def test_targets_run_init_then_the_command_with_the_var_file(fake_terraform, tar
         "-chdir=terraform init -input=false",
         f"-chdir=terraform {verb} -input=false -var-file=terraform.tfvars.example -lock-timeout=5m",
     ]
+
+
+def test_init_takes_the_backend_settings(fake_terraform) -> None:
+    path, log = fake_terraform
+    result = make("plan", path, "TF_VARS=terraform.tfvars.example", "TF_BACKEND_CONFIG=backend.hcl")
+    assert result.returncode == 0, result.stderr
+    assert log.read_text().splitlines()[0] == (
+        "-chdir=terraform init -input=false -backend-config=backend.hcl"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.hcl.terraform import load_tree, sub_blocks
+from tools.hcl.terraform import load_tree
 
 from . import security_rules
 
@@ -37,6 +37,7 @@ def test_grafana_admits_only_the_load_balancer_and_the_store_only_the_instances(
     assert rules["store_from_clients"]["for_each"] == {
         "ingest": "${aws_security_group.ingest.id}",
         "grafana": "${aws_security_group.grafana.id}",
+        "store-tokens": "${aws_security_group.store_tokens.id}",
     }
     assert not [
         r for r in rules.values() if r["security_group_id"] == "${aws_security_group.ingest.id}"
@@ -54,40 +55,26 @@ def test_instances_live_in_private_subnets_without_public_addresses(module, root
     assert subnets["map_public_ip_on_launch"] is False
 
 
-def test_profiles_reach_one_store_only(module) -> None:
-    ingest = module("ingest").one("data", "aws_iam_policy_document", "ingest").body
-    statements = {s.get("sid"): s for s in sub_blocks(ingest, "statement")}
-    assert statements["ReadInfluxDbCredentials"]["actions"] == ["secretsmanager:GetSecretValue"]
-    assert statements["ReadInfluxDbCredentials"]["resources"] == ["${statement.value}"]
-    assert statements["WriteAirQualityTable"]["actions"] == [
-        "timestream:DescribeTable",
-        "timestream:WriteRecords",
-    ]
-    dynamic = {
-        next(iter(d["statement"]["content"])).get("sid"): d["statement"]["for_each"]
-        for d in ingest["dynamic"]
-    }
-    assert (
-        dynamic["ReadInfluxDbCredentials"] == "${local.influxdb ? [var.influxdb_secret_arn] : []}"
-    )
-    assert (
-        dynamic["WriteAirQualityTable"]
-        == "${local.liveanalytics ? [var.timestream_table_arn] : []}"
-    )
-
-
 def test_grafana_admin_password_is_generated_by_secrets_manager_and_kept_out_of_state(
-    module,
+    module, root
 ) -> None:
-    secret = module("admin-secret")
-    generated = secret.one("ephemeral", "aws_secretsmanager_random_password", "admin").body
-    assert generated["password_length"] >= 20
-    version = secret.one("resource", "aws_secretsmanager_secret_version", "admin").body
+    secret = module("generated-secret")
+    generated = secret.one("ephemeral", "aws_secretsmanager_random_password", "this").body
+    assert generated["password_length"] == "${var.length}"
+    assert secret.variables["length"]["default"] >= 20
+    version = secret.one("resource", "aws_secretsmanager_secret_version", "this").body
     assert "secret_string" not in version
     assert (
         version["secret_string_wo"]
-        == "${ephemeral.aws_secretsmanager_random_password.admin.random_password}"
+        == "${ephemeral.aws_secretsmanager_random_password.this.random_password}"
     )
+    # The admin password and Grafana's secret_key both come from this module.
+    for call in ("admin_secret", "grafana_secret_key"):
+        assert root.one("module", "", call).body["source"] == "./modules/generated-secret"
+
+
+def test_no_key_pair_and_no_ssh_port(tree) -> None:
+    assert security_rules.remote_access_problems(tree) == []
 
 
 @pytest.mark.parametrize(
@@ -119,11 +106,35 @@ def test_grafana_admin_password_is_generated_by_secrets_manager_and_kept_out_of_
         ),
         pytest.param(
             "modules/ingest/main.tf",
-            'actions   = ["timestream:DescribeTable", "timestream:WriteRecords"]',
+            'actions   = ["timestream:DescribeTable", "timestream:Select", "timestream:WriteRecords"]',
             'actions   = ["timestream:*"]',
             security_rules.iam_problems,
             "wildcard write action timestream:*",
             id="wildcard-write",
+        ),
+        pytest.param(
+            "modules/instance-agents/main.tf",
+            '    resources = [for arn in var.log_group_arns : "${arn}:log-stream:*"]',
+            '    resources = ["*"]',
+            security_rules.iam_problems,
+            "logs:PutLogEvents allowed on every resource",
+            id="star-resource",
+        ),
+        pytest.param(
+            "modules/ingest/main.tf",
+            "  ami                         = var.ami_id\n",
+            '  ami                         = var.ami_id\n  key_name                    = "operator"\n',
+            security_rules.remote_access_problems,
+            "aws_instance.this: key pair operator",
+            id="key-pair",
+        ),
+        pytest.param(
+            "modules/alerts/main.tf",
+            "  kms_master_key_id = var.kms_key_arn\n",
+            "",
+            security_rules.encryption_problems,
+            "aws_sns_topic.alerts: no KMS key",
+            id="unencrypted-topic",
         ),
         pytest.param(
             "modules/ingest/main.tf",

@@ -1,7 +1,9 @@
 # The settings handed to the images at boot (README.md, configuration reference): the
 # environment files /etc/aqi-ingest/deploy.env and /etc/aqi-grafana/deploy.env,
 # written by cloud-init. They hold names, URLs and secret ARNs only; the
-# instances read the secrets themselves with their instance profile.
+# instances read the secrets themselves with their instance profile. For
+# InfluxDB each side gets its own scoped token: the ingest job one that may
+# only write the bucket, Grafana one that may only read it.
 
 locals {
   influxdb = var.engine == "influxdb"
@@ -16,12 +18,13 @@ locals {
 
   ingest_env = merge(
     {
-      AWS_REGION   = var.region
-      AQI_SINK     = local.sink_url
-      AQI_INTERVAL = tostring(var.ingest_interval)
-      AQI_FEEDS    = join(",", var.ingest_feeds)
+      AWS_REGION           = var.region
+      AQI_SINK             = local.sink_url
+      AQI_INTERVAL         = tostring(var.ingest_interval)
+      AQI_FEEDS            = join(",", var.ingest_feeds)
+      AQI_LOG_GROUP_PREFIX = var.log_group_prefix
     },
-    local.influxdb ? { AQI_INFLUXDB_SECRET_ARN = var.influxdb_secret_arn } : {},
+    local.influxdb ? { AQI_INFLUXDB_SECRET_ARN = var.ingest_token_secret_arn } : {},
   )
 
   grafana_env = merge(
@@ -29,12 +32,17 @@ locals {
       AQI_STORE_ENGINE             = var.engine
       AWS_REGION                   = var.region
       AQI_GRAFANA_ADMIN_SECRET_ARN = var.grafana_admin_secret_arn
+      AQI_GRAFANA_SECRET_KEY_ARN   = var.grafana_secret_key_arn
+      AQI_GRAFANA_ROOT_URL         = var.grafana_root_url
+      AQI_GRAFANA_COOKIE_SECURE    = tostring(var.grafana_cookie_secure)
       AQI_GRAFANA_ANONYMOUS        = tostring(var.grafana_anonymous)
+      AQI_ALERT_TOPIC_ARN          = var.alert_topic_arn
+      AQI_LOG_GROUP_PREFIX         = var.log_group_prefix
     },
     local.influxdb ? {
       AQI_INFLUXDB_URL        = "https://${local.influxdb_host_port}"
       AQI_INFLUXDB_DATABASE   = var.influxdb_bucket
-      AQI_INFLUXDB_SECRET_ARN = var.influxdb_secret_arn
+      AQI_INFLUXDB_SECRET_ARN = var.grafana_token_secret_arn
       } : {
       AQI_TIMESTREAM_DATABASE = var.timestream_database
       AQI_TIMESTREAM_TABLE    = var.timestream_table

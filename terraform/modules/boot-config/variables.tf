@@ -51,14 +51,25 @@ variable "influxdb_bucket" {
   }
 }
 
-variable "influxdb_secret_arn" {
-  description = "Secrets Manager secret Timestream for InfluxDB created with the instance's credentials (engine \"influxdb\")."
+variable "ingest_token_secret_arn" {
+  description = "Secrets Manager secret with the ingest job's write-only InfluxDB token of the bucket, JSON with token (engine \"influxdb\"; module store-tokens)."
   type        = string
   default     = null
 
   validation {
-    condition     = var.engine != "influxdb" || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$", var.influxdb_secret_arn))
-    error_message = "influxdb_secret_arn must be a Secrets Manager secret ARN when engine is \"influxdb\"."
+    condition     = var.engine != "influxdb" || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$", var.ingest_token_secret_arn))
+    error_message = "ingest_token_secret_arn must be a Secrets Manager secret ARN when engine is \"influxdb\"."
+  }
+}
+
+variable "grafana_token_secret_arn" {
+  description = "Secrets Manager secret with Grafana's read-only InfluxDB token of the bucket, JSON with token (engine \"influxdb\"; module store-tokens)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.engine != "influxdb" || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$", var.grafana_token_secret_arn))
+    error_message = "grafana_token_secret_arn must be a Secrets Manager secret ARN when engine is \"influxdb\"."
   }
 }
 
@@ -91,6 +102,51 @@ variable "grafana_admin_secret_arn" {
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$", var.grafana_admin_secret_arn))
     error_message = "grafana_admin_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "grafana_secret_key_arn" {
+  description = "Secrets Manager secret that holds Grafana's secret_key (plain string)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$", var.grafana_secret_key_arn))
+    error_message = "grafana_secret_key_arn must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "grafana_root_url" {
+  description = "Public URL of the dashboard, ending in / (Grafana's root_url), e.g. https://air.example.org/."
+  type        = string
+
+  validation {
+    condition     = can(regex("^https?://[A-Za-z0-9.-]+(:[0-9]+)?/$", var.grafana_root_url))
+    error_message = "grafana_root_url must be an http(s) URL of a host ending in /, such as https://air.example.org/."
+  }
+}
+
+variable "grafana_cookie_secure" {
+  description = "Mark Grafana's cookies Secure: true when the dashboard is served over HTTPS."
+  type        = bool
+}
+
+variable "alert_topic_arn" {
+  description = "SNS topic of Grafana's alert contact point."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.alert_topic_arn))
+    error_message = "alert_topic_arn must be an SNS topic ARN."
+  }
+}
+
+variable "log_group_prefix" {
+  description = "Prefix of the CloudWatch log groups the agents ship to (<prefix>/ingest, /grafana, /system)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^/[A-Za-z0-9_.-]+$", var.log_group_prefix))
+    error_message = "log_group_prefix must be a log group name part such as /aqi."
   }
 }
 

@@ -1,5 +1,6 @@
-# Instance profile of the Grafana instances: read the admin password and the
-# store (its one secret, or its one database), publish agent metrics.
+# Instance profile of the Grafana instances: read Grafana's own secrets and the
+# store (a read-only token of its one bucket, or its one table), publish alerts;
+# the agents' policy (SSM, CloudWatch) is attached beside it.
 
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
@@ -23,14 +24,16 @@ data "aws_iam_policy_document" "assume" {
 }
 
 data "aws_iam_policy_document" "grafana" {
+  # Grafana's admin password, its secret_key and, for InfluxDB, the read-only
+  # token of the bucket. Never the InfluxDB admin secret.
   statement {
-    sid       = "ReadSecrets"
+    sid       = "ReadGrafanaSecrets"
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = compact([var.admin_secret_arn, local.influxdb ? var.influxdb_secret_arn : ""])
+    resources = concat([var.admin_secret_arn, var.secret_key_arn], local.influxdb ? [var.influxdb_secret_arn] : [])
   }
 
   statement {
-    sid       = "DecryptAdminSecretThroughSecretsManager"
+    sid       = "DecryptSecretsThroughSecretsManager"
     actions   = ["kms:Decrypt"]
     resources = [var.kms_key_arn]
 
@@ -41,15 +44,34 @@ data "aws_iam_policy_document" "grafana" {
     }
   }
 
-  # Timestream for LiveAnalytics: what the Grafana Timestream datasource needs
-  # to browse and query the one database.
+  # The alert contact point (type sns, auth by the instance profile).
+  statement {
+    sid       = "PublishAlerts"
+    actions   = ["sns:Publish"]
+    resources = [var.alert_topic_arn]
+  }
+
+  statement {
+    sid       = "EncryptAlertsThroughSns"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["sns.${local.region}.${local.dns_suffix}"]
+    }
+  }
+
+  # Timestream for LiveAnalytics: what the Grafana Timestream datasource sends
+  # for the dashboard's queries on the one table.
   dynamic "statement" {
-    for_each = local.liveanalytics ? [1] : []
+    for_each = local.liveanalytics ? [var.timestream_table_arn] : []
 
     content {
-      sid       = "QueryAirQualityDatabase"
-      actions   = ["timestream:DescribeDatabase", "timestream:DescribeTable", "timestream:ListMeasures", "timestream:ListTables", "timestream:Select"]
-      resources = [var.timestream_database_arn, var.timestream_table_arn]
+      sid       = "QueryAirQualityTable"
+      actions   = ["timestream:DescribeTable", "timestream:ListMeasures", "timestream:Select"]
+      resources = [statement.value]
     }
   }
 
@@ -58,19 +80,19 @@ data "aws_iam_policy_document" "grafana" {
     for_each = local.liveanalytics ? [1] : []
 
     content {
-      sid       = "TimestreamAccountLevelReads"
-      actions   = ["timestream:DescribeEndpoints", "timestream:ListDatabases", "timestream:SelectValues"]
+      sid       = "TimestreamAccountLevelQueries"
+      actions   = ["timestream:CancelQuery", "timestream:DescribeEndpoints", "timestream:SelectValues"]
       resources = ["*"]
     }
   }
 
   dynamic "statement" {
-    for_each = local.liveanalytics ? [1] : []
+    for_each = local.liveanalytics ? [var.kms_key_arn] : []
 
     content {
       sid       = "DecryptTableThroughTimestream"
       actions   = ["kms:Decrypt", "kms:DescribeKey"]
-      resources = [var.kms_key_arn]
+      resources = [statement.value]
 
       condition {
         test     = "StringEquals"
@@ -78,24 +100,6 @@ data "aws_iam_policy_document" "grafana" {
         values   = ["timestream.${local.region}.${local.dns_suffix}"]
       }
     }
-  }
-
-  statement {
-    sid       = "PublishAgentMetrics"
-    actions   = ["cloudwatch:PutMetricData"]
-    resources = ["*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "cloudwatch:namespace"
-      values   = ["CWAgent"]
-    }
-  }
-
-  statement {
-    sid       = "ReadOwnTagsForMetricDimensions"
-    actions   = ["ec2:DescribeTags"]
-    resources = ["*"]
   }
 }
 
@@ -110,6 +114,12 @@ resource "aws_iam_role_policy" "grafana" {
   name   = "grafana-store-read"
   role   = aws_iam_role.grafana.id
   policy = data.aws_iam_policy_document.grafana.json
+}
+
+resource "aws_iam_role_policy" "agents" {
+  name   = "grafana-agents"
+  role   = aws_iam_role.grafana.id
+  policy = var.agent_policy_json
 }
 
 resource "aws_iam_instance_profile" "grafana" {

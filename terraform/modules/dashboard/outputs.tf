@@ -1,6 +1,16 @@
 output "url" {
-  description = "URL of the dashboard (HTTPS when a certificate is given)."
-  value       = "${local.tls ? "https" : "http"}://${aws_lb.this.dns_name}"
+  description = "URL of the dashboard: https://<domain_name> with a domain, else the load balancer's name (HTTPS when a certificate is given)."
+  value       = local.domain ? "https://${var.domain_name}" : "${local.tls ? "https" : "http"}://${aws_lb.this.dns_name}"
+}
+
+output "https" {
+  description = "Whether the dashboard is served over HTTPS (Grafana's cookie_secure)."
+  value       = local.tls
+}
+
+output "web_acl_arn" {
+  description = "ARN of the WAF web ACL of the load balancer (null when waf_enabled is false)."
+  value       = var.waf_enabled ? aws_wafv2_web_acl.this[0].arn : null
 }
 
 output "load_balancer_dns_name" {

@@ -201,13 +201,35 @@ variable "health_check_grace_seconds" {
 }
 
 variable "certificate_arn" {
-  description = "ACM certificate for HTTPS. When set, port 80 redirects to 443; when null, port 80 serves the dashboard."
+  description = "ACM certificate for HTTPS that you manage (null: one is created for domain_name when that is set). With a certificate, port 80 redirects to 443."
   type        = string
   default     = null
 
   validation {
     condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$", var.certificate_arn))
     error_message = "certificate_arn must be null or an ACM certificate ARN."
+  }
+}
+
+variable "domain_name" {
+  description = "Domain of the dashboard, e.g. air.example.org (null: the load balancer's own name, over HTTP unless certificate_arn is set). Needs route53_zone_id."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be null or a lower-case DNS name such as air.example.org."
+  }
+}
+
+variable "route53_zone_id" {
+  description = "Route 53 hosted zone of domain_name: holds the certificate's validation records and the alias record of the dashboard."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.route53_zone_id == null || can(regex("^Z[A-Z0-9]{1,31}$", var.route53_zone_id))) && (var.domain_name == null || var.route53_zone_id != null)
+    error_message = "route53_zone_id must be a hosted zone ID (Z...), and is required when domain_name is set."
   }
 }
 
@@ -250,7 +272,7 @@ variable "engine" {
 }
 
 variable "admin_secret_arn" {
-  description = "Secret with the Grafana admin password (module admin-secret)."
+  description = "Secret with the Grafana admin password (module generated-secret)."
   type        = string
 
   validation {
@@ -260,24 +282,13 @@ variable "admin_secret_arn" {
 }
 
 variable "influxdb_secret_arn" {
-  description = "Secret with the InfluxDB credentials (engine \"influxdb\")."
+  description = "Secret with Grafana's read-only InfluxDB token of the bucket (engine \"influxdb\"; module store-tokens)."
   type        = string
   default     = null
 
   validation {
     condition     = var.engine != "influxdb" || can(regex("^arn:aws[a-z-]*:secretsmanager:", var.influxdb_secret_arn))
     error_message = "influxdb_secret_arn must be a Secrets Manager secret ARN when engine is \"influxdb\"."
-  }
-}
-
-variable "timestream_database_arn" {
-  description = "LiveAnalytics database Grafana may list (engine \"liveanalytics\")."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.engine != "liveanalytics" || can(regex("^arn:aws[a-z-]*:timestream:[a-z0-9-]+:[0-9]{12}:database/[^/]+$", var.timestream_database_arn))
-    error_message = "timestream_database_arn must be a Timestream database ARN when engine is \"liveanalytics\"."
   }
 }
 
@@ -293,12 +304,92 @@ variable "timestream_table_arn" {
 }
 
 variable "kms_key_arn" {
-  description = "KMS key of the admin secret and the LiveAnalytics database; the instances may use it through those services only."
+  description = "KMS key of the secrets, the alert topic and the LiveAnalytics database; the instances may use it through those services only."
   type        = string
 
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.kms_key_arn))
     error_message = "kms_key_arn must be the ARN of a KMS key."
+  }
+}
+
+variable "secret_key_arn" {
+  description = "Secret with Grafana's secret_key (module generated-secret)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:", var.secret_key_arn))
+    error_message = "secret_key_arn must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "alert_topic_arn" {
+  description = "SNS topic Grafana's alert contact point publishes to (module alerts)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.alert_topic_arn))
+    error_message = "alert_topic_arn must be an SNS topic ARN."
+  }
+}
+
+variable "agent_policy_json" {
+  description = "IAM policy of the SSM and CloudWatch agents (module instance-agents), attached to the instance role."
+  type        = string
+
+  validation {
+    condition     = can(jsondecode(var.agent_policy_json).Statement)
+    error_message = "agent_policy_json must be an IAM policy document."
+  }
+}
+
+variable "waf_enabled" {
+  description = "Put a WAF web ACL in front of the load balancer: per-IP rate limits and AWS's known-bad-inputs rules."
+  type        = bool
+  default     = true
+}
+
+variable "waf_rate_limit" {
+  description = "Requests one IP address may send in 5 minutes before the WAF blocks it (all paths)."
+  type        = number
+  default     = 1000
+
+  validation {
+    condition     = var.waf_rate_limit >= 10 && var.waf_rate_limit <= 2000000000
+    error_message = "waf_rate_limit must be from 10 to 2,000,000,000 (the WAF's range)."
+  }
+}
+
+variable "waf_query_rate_limit" {
+  description = "Data-source queries (POST /api/ds/query) one IP address may send in 5 minutes: the ceiling each visitor puts on the store."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.waf_query_rate_limit >= 10 && var.waf_query_rate_limit <= 2000000000
+    error_message = "waf_query_rate_limit must be from 10 to 2,000,000,000 (the WAF's range)."
+  }
+}
+
+variable "waf_allowed_cidrs" {
+  description = "IPv4 networks the WAF never rate-limits, e.g. the load generator of the staged load test."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.waf_allowed_cidrs : can(cidrhost(c, 0)) && strcontains(c, "/")])
+    error_message = "waf_allowed_cidrs must list IPv4 CIDR blocks such as 203.0.113.7/32."
+  }
+}
+
+variable "waf_log_group_arn" {
+  description = "Log group of the WAF's blocked requests, named aws-waf-logs-<...> (module log-groups; needed when waf_enabled)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = !var.waf_enabled || can(regex("^arn:aws[a-z-]*:logs:[a-z0-9-]+:[0-9]{12}:log-group:aws-waf-logs-[^:*]+$", var.waf_log_group_arn))
+    error_message = "waf_log_group_arn must be the ARN of a log group named aws-waf-logs-... when waf_enabled is true."
   }
 }
 

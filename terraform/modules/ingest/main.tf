@@ -1,6 +1,8 @@
 # The ingest instance: the pipeline as a systemd service on the ingest image,
 # in a private subnet, with an instance profile that can reach its one store
-# and nothing else. Its settings come from user data (deploy.env).
+# (with a write-only token for InfluxDB) and its log groups, and nothing else.
+# No key pair and no inbound port: operators use SSM Session Manager. Its
+# settings come from user data (deploy.env).
 
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
@@ -22,24 +24,42 @@ data "aws_iam_policy_document" "assume" {
 }
 
 data "aws_iam_policy_document" "ingest" {
-  # Timestream for InfluxDB: read the one secret with the instance credentials.
+  # Timestream for InfluxDB: read the one secret with the ingest token, which
+  # may only write the bucket.
   dynamic "statement" {
     for_each = local.influxdb ? [var.influxdb_secret_arn] : []
 
     content {
-      sid       = "ReadInfluxDbCredentials"
+      sid       = "ReadIngestToken"
       actions   = ["secretsmanager:GetSecretValue"]
       resources = [statement.value]
     }
   }
 
-  # Timestream for LiveAnalytics: write to the one table.
+  dynamic "statement" {
+    for_each = local.influxdb ? [var.kms_key_arn] : []
+
+    content {
+      sid       = "DecryptIngestTokenThroughSecretsManager"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${data.aws_region.current.region}.${data.aws_partition.current.dns_suffix}"]
+      }
+    }
+  }
+
+  # Timestream for LiveAnalytics: the one table. Select is the Query of the
+  # watermarks the job restores at start.
   dynamic "statement" {
     for_each = local.liveanalytics ? [var.timestream_table_arn] : []
 
     content {
       sid       = "WriteAirQualityTable"
-      actions   = ["timestream:DescribeTable", "timestream:WriteRecords"]
+      actions   = ["timestream:DescribeTable", "timestream:Select", "timestream:WriteRecords"]
       resources = [statement.value]
     }
   }
@@ -70,26 +90,6 @@ data "aws_iam_policy_document" "ingest" {
       }
     }
   }
-
-  # CloudWatch agent: memory and CPU metrics in its own namespace. PutMetricData
-  # has no resource type; the namespace condition scopes it.
-  statement {
-    sid       = "PublishAgentMetrics"
-    actions   = ["cloudwatch:PutMetricData"]
-    resources = ["*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "cloudwatch:namespace"
-      values   = ["CWAgent"]
-    }
-  }
-
-  statement {
-    sid       = "ReadOwnTagsForMetricDimensions"
-    actions   = ["ec2:DescribeTags"]
-    resources = ["*"]
-  }
 }
 
 resource "aws_iam_role" "this" {
@@ -103,6 +103,12 @@ resource "aws_iam_role_policy" "this" {
   name   = "ingest-store-access"
   role   = aws_iam_role.this.id
   policy = data.aws_iam_policy_document.ingest.json
+}
+
+resource "aws_iam_role_policy" "agents" {
+  name   = "ingest-agents"
+  role   = aws_iam_role.this.id
+  policy = var.agent_policy_json
 }
 
 resource "aws_iam_instance_profile" "this" {

@@ -71,7 +71,7 @@ variable "engine" {
 }
 
 variable "influxdb_secret_arn" {
-  description = "The one secret the instance may read (engine \"influxdb\")."
+  description = "The one secret the instance may read: the ingest job's write-only InfluxDB token (engine \"influxdb\")."
   type        = string
   default     = null
 
@@ -93,7 +93,7 @@ variable "timestream_table_arn" {
 }
 
 variable "kms_key_arn" {
-  description = "KMS key of the LiveAnalytics database; the instance may use it through Timestream only."
+  description = "KMS key of the token secret and the LiveAnalytics database; the instance may use it through Secrets Manager or Timestream only."
   type        = string
 
   validation {
@@ -109,6 +109,16 @@ variable "user_data" {
   validation {
     condition     = startswith(var.user_data, "#cloud-config\n") && length(var.user_data) <= 16384
     error_message = "user_data must be a cloud-config document of at most 16 KiB."
+  }
+}
+
+variable "agent_policy_json" {
+  description = "IAM policy of the SSM and CloudWatch agents (module instance-agents), attached to the instance role."
+  type        = string
+
+  validation {
+    condition     = can(jsondecode(var.agent_policy_json).Statement)
+    error_message = "agent_policy_json must be an IAM policy document."
   }
 }
 

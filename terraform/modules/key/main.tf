@@ -1,7 +1,8 @@
 # One customer-managed key for the data of this stack at rest: the Timestream
-# for LiveAnalytics database, the Grafana admin secret and the CloudWatch log
-# groups. IAM policies decide who may use it; CloudWatch Logs gets a grant
-# limited to this account's log groups.
+# for LiveAnalytics database, the secrets, the alert topic, the Lambda
+# environment and the CloudWatch log groups. IAM policies decide who may use
+# it; CloudWatch Logs gets a grant limited to this account's log groups, and
+# CloudWatch alarms of this account may encrypt messages to the alert topic.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -44,6 +45,24 @@ data "aws_iam_policy_document" "key" {
       test     = "ArnLike"
       variable = "kms:EncryptionContext:aws:logs:arn"
       values   = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:*"]
+    }
+  }
+
+  # CloudWatch alarms of this account publish to the encrypted alert topic.
+  statement {
+    sid       = "CloudWatchAlarmsPublishToTheAlertTopic"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
     }
   }
 }

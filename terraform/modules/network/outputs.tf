@@ -37,3 +37,8 @@ output "store_security_group_id" {
   description = "Security group of the Timestream for InfluxDB instance."
   value       = aws_security_group.store.id
 }
+
+output "store_tokens_security_group_id" {
+  description = "Security group of the InfluxDB token provisioner function."
+  value       = aws_security_group.store_tokens.id
+}

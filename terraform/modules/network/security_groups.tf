@@ -1,8 +1,10 @@
 # Who may talk to whom. Every rule is its own resource so that each one can be
 # read (and tested) on its own:
 #   internet -> alb:80,443 -> grafana:3000
-#   ingest, grafana -> store:8086 (Timestream for InfluxDB)
+#   ingest, grafana, store-tokens function -> store:8086 (Timestream for InfluxDB)
 #   ingest, grafana -> internet:443 (AWS APIs, Sensor.Community), :80 (Debian updates)
+#   store-tokens function -> internet:443 (Secrets Manager)
+# Nothing admits port 22: operators open shells through SSM Session Manager.
 
 resource "aws_security_group" "alb" {
   #checkov:skip=CKV2_AWS_5:Attached outside this module (load balancer, launch template, ingest instance, InfluxDB instance) through the module outputs.
@@ -34,6 +36,18 @@ resource "aws_security_group" "ingest" {
   description = "Ingest instance: no inbound traffic"
   vpc_id      = aws_vpc.this.id
   tags        = merge(var.tags, { Name = "${var.name}-ingest" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_security_group" "store_tokens" {
+  #checkov:skip=CKV2_AWS_5:Attached outside this module (load balancer, launch template, ingest instance, InfluxDB instance) through the module outputs.
+  name_prefix = "${var.name}-store-tokens-"
+  description = "InfluxDB token provisioner function: no inbound traffic"
+  vpc_id      = aws_vpc.this.id
+  tags        = merge(var.tags, { Name = "${var.name}-store-tokens" })
 
   lifecycle {
     create_before_destroy = true
@@ -102,12 +116,13 @@ resource "aws_vpc_security_group_ingress_rule" "grafana_from_alb" {
 # Store.
 resource "aws_vpc_security_group_ingress_rule" "store_from_clients" {
   for_each = {
-    ingest  = aws_security_group.ingest.id
-    grafana = aws_security_group.grafana.id
+    ingest       = aws_security_group.ingest.id
+    grafana      = aws_security_group.grafana.id
+    store-tokens = aws_security_group.store_tokens.id
   }
 
   security_group_id            = aws_security_group.store.id
-  description                  = "InfluxDB API from the ${each.key} instances"
+  description                  = "InfluxDB API from the ${each.key} security group"
   ip_protocol                  = "tcp"
   from_port                    = var.store_port
   to_port                      = var.store_port
@@ -118,8 +133,9 @@ resource "aws_vpc_security_group_ingress_rule" "store_from_clients" {
 # Outbound traffic of the instances.
 resource "aws_vpc_security_group_egress_rule" "to_store" {
   for_each = {
-    ingest  = aws_security_group.ingest.id
-    grafana = aws_security_group.grafana.id
+    ingest       = aws_security_group.ingest.id
+    grafana      = aws_security_group.grafana.id
+    store-tokens = aws_security_group.store_tokens.id
   }
 
   security_group_id            = each.value
@@ -133,12 +149,13 @@ resource "aws_vpc_security_group_egress_rule" "to_store" {
 
 resource "aws_vpc_security_group_egress_rule" "https_out" {
   for_each = {
-    ingest  = aws_security_group.ingest.id
-    grafana = aws_security_group.grafana.id
+    ingest       = aws_security_group.ingest.id
+    grafana      = aws_security_group.grafana.id
+    store-tokens = aws_security_group.store_tokens.id
   }
 
   security_group_id = each.value
-  description       = "HTTPS out: AWS APIs, Sensor.Community feeds, Debian security updates"
+  description       = "HTTPS out: AWS APIs (and for the instances the Sensor.Community feeds, Debian security updates)"
   ip_protocol       = "tcp"
   from_port         = local.https_port
   to_port           = local.https_port

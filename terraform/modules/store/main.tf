@@ -2,7 +2,10 @@
 # of the platform uses (README.md, configuration reference): InfluxDB organization "aqi" and
 # bucket "aq"; LiveAnalytics database "aqi" and table "air_quality".
 
+data "aws_region" "current" {}
+
 locals {
+  region        = data.aws_region.current.region
   influxdb      = var.engine == "influxdb"
   liveanalytics = var.engine == "liveanalytics"
 
@@ -77,5 +80,56 @@ resource "aws_timestreamwrite_table" "this" {
     enable_magnetic_store_writes = true
   }
 
+  # Queries filter on a location: partitioning on it keeps them from scanning
+  # every sensor's data. Optional, so that a reading without a location still
+  # lands (in the default partition).
+  schema {
+    composite_partition_key {
+      type                  = "DIMENSION"
+      name                  = "location_id"
+      enforcement_in_record = "OPTIONAL"
+    }
+  }
+
   tags = var.tags
+}
+
+# The ceiling of query compute for the account: Timestream for LiveAnalytics
+# serves queries with at most max_query_tcu Timestream compute units, however
+# many visitors send them. AWS provider 6.25 has no resource for the account
+# settings, so Terraform runs the AWS CLI once per value (UpdateAccountSettings,
+# which also moves the account to compute-unit query pricing, for good).
+resource "terraform_data" "max_query_tcu" {
+  count = local.liveanalytics ? 1 : 0
+
+  input = var.max_query_tcu
+
+  provisioner "local-exec" {
+    command = "aws timestream-query update-account-settings --region ${local.region} --query-pricing-model COMPUTE_UNITS --max-query-tcu ${var.max_query_tcu}"
+  }
+}
+
+# Timestream for InfluxDB publishes DiskUtilization (percent of the allocated
+# storage); InfluxDB stops accepting writes when the disk is full.
+resource "aws_cloudwatch_metric_alarm" "influxdb_disk" {
+  count = local.influxdb ? 1 : 0
+
+  alarm_name          = "${var.name}-influxdb-disk"
+  alarm_description   = "InfluxDB disk above ${var.disk_alarm_percent}% of ${var.influxdb_allocated_storage} GiB: shorten influxdb_retention_days or grow influxdb_allocated_storage"
+  namespace           = "AWS/TimestreamInfluxDB"
+  metric_name         = "DiskUtilization"
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  threshold           = var.disk_alarm_percent
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "missing"
+  alarm_actions       = var.alarm_topic_arns
+  ok_actions          = var.alarm_topic_arns
+  tags                = var.tags
+
+  dimensions = {
+    DbInstanceName = aws_timestreaminfluxdb_db_instance.this[0].name
+  }
 }

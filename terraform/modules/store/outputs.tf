@@ -47,3 +47,13 @@ output "timestream_table_arn" {
   description = "ARN of the LiveAnalytics table (null with InfluxDB)."
   value       = local.liveanalytics ? aws_timestreamwrite_table.this[0].arn : null
 }
+
+output "influxdb_url" {
+  description = "HTTPS URL of the InfluxDB API, https://ENDPOINT:8086 (null with LiveAnalytics)."
+  value       = local.influxdb ? "https://${aws_timestreaminfluxdb_db_instance.this[0].endpoint}:${local.influxdb_port}" : null
+}
+
+output "influxdb_organization" {
+  description = "InfluxDB organization of the bucket."
+  value       = local.influxdb_organization
+}

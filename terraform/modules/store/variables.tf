@@ -103,6 +103,39 @@ variable "magnetic_retention_days" {
   }
 }
 
+variable "max_query_tcu" {
+  description = "LiveAnalytics: most Timestream compute units the account's queries may use at once (multiples of 4, 4 to 1000); the ceiling of query cost."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.max_query_tcu >= 4 && var.max_query_tcu <= 1000 && var.max_query_tcu % 4 == 0
+    error_message = "max_query_tcu must be a multiple of 4 from 4 to 1000."
+  }
+}
+
+variable "disk_alarm_percent" {
+  description = "InfluxDB: alarm when the disk is this full (percent of the allocated storage)."
+  type        = number
+  default     = 75
+
+  validation {
+    condition     = var.disk_alarm_percent >= 10 && var.disk_alarm_percent <= 95
+    error_message = "disk_alarm_percent must be from 10 to 95."
+  }
+}
+
+variable "alarm_topic_arns" {
+  description = "SNS topics the store alarms notify."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for t in var.alarm_topic_arns : can(regex("^arn:aws[a-z-]*:sns:", t))])
+    error_message = "alarm_topic_arns must list SNS topic ARNs."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource of the module."
   type        = map(string)
