@@ -21,10 +21,9 @@ import math
 import os
 import random
 import sys
-import threading
 import time
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from ingest.spark import build_session
 
 # The repository's developer tools are not installed: they sit beside this folder.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tools.loopback_http import LoopbackHTTPServer
 from tools.synthetic import _record
 
 #: Seconds between two measurements of one sensor on the live network.
@@ -79,7 +79,7 @@ def live_feeds(sensors: int, start: datetime, minutes: int, seed: int = 11) -> d
     return bodies
 
 
-class LiveServer:
+class LiveServer(LoopbackHTTPServer):
     """Serves the current body of each feed, gzip-encoded, with an ETag and 304s."""
 
     def __init__(self) -> None:
@@ -108,16 +108,7 @@ class LiveServer:
             def log_message(self, *_args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/static/v2/"
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 def main() -> None:

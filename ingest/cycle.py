@@ -170,7 +170,7 @@ class Ingestor:
             )
             readings = transform.with_index(transform.to_readings(raw))
             valid_rows = F.col(transform.REASON).isNull()
-            totals = Observation(f"feeds-{self.cycles}")
+            totals = Observation()
             observed = readings.observe(
                 totals,
                 F.count(F.lit(1)).alias("fetched"),
@@ -178,8 +178,11 @@ class Ingestor:
                 F.sum(F.when(valid_rows, F.col(transform.INVALID)).otherwise(0)).alias("invalid"),
                 F.sum(F.when(valid_rows, transform.missing_index()).otherwise(0)).alias("no_index"),
             )
-            valid = observed.where(valid_rows).dropDuplicates(list(model.KEY))
-            result = self.sink.write(transform.sink_frame(self._only_new(valid)))
+            valid = observed.where(valid_rows)
+            # Old readings are dropped before the shuffle that drops duplicates: at
+            # the live cadence most records of a 5-minute feed were stored before.
+            new = self._only_new(valid).dropDuplicates(list(model.KEY))
+            result = self.sink.write(transform.sink_frame(new))
             counts = totals.get
         report.fetched = int(counts["fetched"])
         report.invalid_values = int(counts["invalid"] or 0)
@@ -190,7 +193,7 @@ class Ingestor:
                 report.quarantined += self._quarantine_unusable(feeds)
         self._record(result, report)
         if summary:  # before the commit deletes the spooled feeds it reads
-            report.summary = summarize(valid)
+            report.summary = summarize(valid.dropDuplicates(list(model.KEY)))
         if report.ok:
             with _timed(report, "state"):
                 self._advance(result.marks)

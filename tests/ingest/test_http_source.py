@@ -5,9 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import sqlite3
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from ingest.http import USER_AGENT
 from ingest.sinks.sqlite import SqliteSink
 from ingest.sources import HttpSource
 from tests.ingest.feeds import pm, record
+from tools.loopback_http import LoopbackHTTPServer
 
 FEED = json.dumps([record(1, pm("40", "20")), record(2, pm("5", "5"))]).encode()
 #: A real-format feed as a JSON tool saves it (pretty-printed, hand-written records).
@@ -32,7 +32,7 @@ CHUNKED = (
 )
 
 
-class FeedServer:
+class FeedServer(LoopbackHTTPServer):
     """Serves scripted answers per path and records the requests it got."""
 
     def __init__(self) -> None:
@@ -79,17 +79,7 @@ class FeedServer:
             def log_message(self, *_args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/static/v2/"
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 @pytest.fixture
