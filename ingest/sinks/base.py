@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ingest import model
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyspark.sql import DataFrame
 
 #: One reading, keyed by the names in :data:`ingest.model.COLUMNS`:
@@ -145,13 +146,16 @@ class Sink(abc.ABC):
         """Releases connections held by the driver."""
 
 
-def plain_row(row: Any) -> Row:
-    """A Spark Row of the sink frame as a plain reading dict."""
-    data: Row = row.asDict(recursive=False)
-    extra = data.get(model.EXTRA)
+def plain_row(row: Row) -> Row:
+    """A reading from Arrow's ``to_pylist`` (a map arrives as (key, value) pairs) as a plain dict."""
+    extra = row.get(model.EXTRA)
     if extra is not None and not isinstance(extra, dict):
-        data[model.EXTRA] = dict(extra)
-    return data
+        row[model.EXTRA] = dict(extra)
+    return row
+
+
+#: The one column a partition's writer reports back in.
+RESULT_SCHEMA = "result string"
 
 
 def write_from_executors(
@@ -159,23 +163,26 @@ def write_from_executors(
 ) -> WriteResult:
     """Runs ``writer`` once per partition on the executors and merges the results.
 
-    ``writer`` must be picklable (a bound method of a sink whose state is plain
-    configuration). Each partition reports back its counts, its rejected
-    readings, its failed batches and the newest time per sensor of what it was
-    handed; nothing is lost when a partition fails. (``mapInArrow`` would hand
-    the rows over as Arrow, but in PySpark 4.3 it needs pandas on top of pyarrow.)
+    The readings reach each partition's Python worker as Arrow batches
+    (``mapInArrow``, a DataFrame action, so the counts observed upstream are
+    reported). ``writer`` must be picklable (a bound method of a sink whose
+    state is plain configuration). Each partition reports back its counts, its
+    rejected readings, its failed batches and the newest time per sensor of what
+    it was handed; nothing is lost when a partition fails.
     """
 
-    def run(partition: Iterable[Any]) -> Iterator[str]:
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow
+
         received = Received()
-        rows = received.track(plain_row(r) for r in partition)
+        rows = (plain_row(row) for batch in batches for row in batch.to_pylist())
         try:
-            result = received.into(writer(rows))
+            result = received.into(writer(received.track(rows)))
         except Exception as exc:  # a partition must report, never kill the job
             result = received.into(WriteResult(failed=[f"{type(exc).__name__}: {exc}"]))
-        yield result.to_json()
+        yield pyarrow.RecordBatch.from_pydict({"result": [result.to_json()]})
 
     total = WriteResult()
-    for payload in frame.rdd.mapPartitions(run).collect():
-        total = total.merge(WriteResult.from_json(payload))
+    for part in frame.mapInArrow(run, RESULT_SCHEMA).collect():
+        total = total.merge(WriteResult.from_json(part["result"]))
     return total
