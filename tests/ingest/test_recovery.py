@@ -83,9 +83,9 @@ def test_lost_state_is_rebuilt_from_the_store(spark, feeds, tmp_path):
 
 def test_crash_in_the_middle_of_a_write(spark, feeds, tmp_path):
     class DyingSink(SqliteSink):
-        def write_rows(self, rows):
-            rows = list(rows)
-            super().write_rows(rows[: len(rows) // 3])
+        def _insert(self, batches):
+            rows = [row for batch in batches for row in batch]
+            super()._insert([rows[: len(rows) // 3]])
             raise Crash
 
     with pytest.raises(Crash):
