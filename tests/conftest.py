@@ -1,4 +1,4 @@
-"""Fixtures shared by every test folder: one SparkSession and one InfluxDB server.
+"""Fixtures shared by every test folder: one SparkSession and the InfluxDB servers.
 
 Both are session-scoped: a cold SparkSession costs 10-15 s on a 2-core machine,
 and InfluxDB starts in well under a second but needs a data folder.
@@ -30,6 +30,15 @@ def spark():
     session.stop()
 
 
+def _running(server: LocalInfluxDB) -> Iterator[LocalInfluxDB]:
+    try:
+        server.start()
+    except RuntimeError as exc:
+        pytest.fail(f"{exc} (`make test` installs Debian's influxdb package)")
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def influxdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalInfluxDB]:
     """Debian's influxd on a free loopback port for the whole test run.
@@ -37,10 +46,13 @@ def influxdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalInfluxDB
     ``.url``, ``.port``, ``.query(statement, db)``, ``.create_database(db)``,
     ``.drop_database(db)``.
     """
-    server = LocalInfluxDB(tmp_path_factory.mktemp("influxdb"))
-    try:
-        server.start()
-    except RuntimeError as exc:
-        pytest.fail(f"{exc} (`make test` installs Debian's influxdb package)")
-    yield server
-    server.stop()
+    yield from _running(LocalInfluxDB(tmp_path_factory.mktemp("influxdb")))
+
+
+@pytest.fixture(scope="session")
+def secured_influxdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalInfluxDB]:
+    """Debian's influxd with ``auth-enabled = true``; ``.admin`` is its admin user and password
+    (quotes and backslashes on purpose)."""
+    yield from _running(
+        LocalInfluxDB(tmp_path_factory.mktemp("influxdb-auth"), admin=("root", "r00t-'q\\-pass"))
+    )

@@ -30,6 +30,7 @@ bind-address = "127.0.0.1:{rpc_port}"
 [http]
   enabled = true
   bind-address = "127.0.0.1:{http_port}"
+  auth-enabled = {auth}
   log-enabled = false
 [monitor]
   store-enabled = false
@@ -44,11 +45,18 @@ def free_port() -> int:
 
 
 class LocalInfluxDB:
-    """``with LocalInfluxDB(folder) as db: db.url`` starts influxd and stops it on exit."""
+    """``with LocalInfluxDB(folder) as db: db.url`` starts influxd and stops it on exit.
 
-    def __init__(self, root: Path, host: str = "127.0.0.1") -> None:
+    ``admin=(user, password)`` turns on authentication (``auth-enabled``) and creates
+    that admin user once the server runs: InfluxDB then enforces users and their GRANTs.
+    """
+
+    def __init__(
+        self, root: Path, host: str = "127.0.0.1", admin: tuple[str, str] | None = None
+    ) -> None:
         self.root = root
         self.host = host
+        self.admin = admin
         self.port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -64,7 +72,14 @@ class LocalInfluxDB:
             )
         self.root.mkdir(parents=True, exist_ok=True)
         config = self.root / "influxdb.conf"
-        config.write_text(CONFIG.format(root=self.root, http_port=self.port, rpc_port=free_port()))
+        config.write_text(
+            CONFIG.format(
+                root=self.root,
+                http_port=self.port,
+                rpc_port=free_port(),
+                auth="true" if self.admin else "false",
+            )
+        )
         log = (self.root / "influxd.log").open("wb")
         self._process = subprocess.Popen(
             [influxd, "run", "-config", str(config), "-pidfile", str(self.root / "influxd.pid")],
@@ -76,6 +91,7 @@ class LocalInfluxDB:
         while True:
             try:
                 if requests.get(f"{self.url}/ping", timeout=1).status_code == 204:
+                    self._create_admin()
                     return self
             except requests.ConnectionError:
                 pass
@@ -84,6 +100,15 @@ class LocalInfluxDB:
                 tail = (self.root / "influxd.log").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"influxd did not start:\n{tail}")
             time.sleep(0.1)
+
+    def _create_admin(self) -> None:
+        """With no user yet, InfluxDB accepts this one statement without credentials."""
+        if self.admin is None:
+            return
+        user, password = self.admin
+        escaped = password.replace("\\", "\\\\").replace("'", "\\'")
+        statement = f"CREATE USER \"{user}\" WITH PASSWORD '{escaped}' WITH ALL PRIVILEGES"
+        requests.post(f"{self.url}/query", params={"q": statement}, timeout=30).raise_for_status()
 
     def stop(self) -> None:
         if self._process is not None:

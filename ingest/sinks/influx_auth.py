@@ -1,113 +1,95 @@
-"""A bucket token from InfluxDB 2 (Timestream for InfluxDB) for a username and password.
+"""Where the InfluxDB sink's credentials come from, and reading them again after a rotation.
 
-The v1 API that the sink writes to accepts a token, not the password of an
-InfluxDB 2 user. Given the user's credentials (the secret Timestream for InfluxDB
-creates holds username, password, organization and bucket), the job signs in
-once at start and uses a token scoped to read and write its one bucket: an
-existing one it made before, or a new one.
+- ``AQI_INFLUXDB_TOKEN``: an API token, sent as ``Authorization: Token ...``
+  (InfluxDB 2 / Timestream for InfluxDB through its 1.x-compatible API).
+- ``AQI_INFLUXDB_USERNAME`` / ``AQI_INFLUXDB_PASSWORD``: an InfluxDB 1.x user, as basic auth.
+- ``AQI_INFLUXDB_SECRET_ARN``: a Secrets Manager secret whose JSON holds ``token``
+  (the ingest token secret the token provisioner keeps: write-only, one bucket)
+  or ``username`` and ``password`` (a 1.x user).
+
+The job never signs in to InfluxDB 2 with a username and password and never
+sees the store's admin secret: making tokens is the token provisioner's job
+(``store_tokens``). A token read from a secret can be read again when the store
+refuses it (the secret was rotated).
 """
 
 from __future__ import annotations
 
-import contextlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from ingest.sinks.base import SinkError
 
-TOKEN_DESCRIPTION = "aqi-ingest: read and write the air-quality bucket"
 
+@dataclass(frozen=True)
+class Credentials:
+    """A token, or a 1.x username and password, and the secret they came from. Never printed."""
 
-class InfluxTokens:
-    """Talks to the InfluxDB 2 API with a signed-in session."""
+    token: str | None = None
+    username: str | None = None
+    password: str | None = None
+    #: The Secrets Manager secret they were read from (None when set in the environment).
+    secret_id: str | None = None
 
-    def __init__(
-        self, session: requests.Session, base_url: str, timeout: tuple[float, float]
-    ) -> None:
-        self.session = session
-        self.base_url = base_url
-        self.timeout = timeout
+    def __repr__(self) -> str:
+        return "Credentials(<hidden>)"
 
-    def _call(self, method: str, path: str, **options: Any) -> requests.Response:
-        try:
-            response = self.session.request(
-                method, f"{self.base_url}{path}", timeout=self.timeout, **options
+    def apply(self, session: requests.Session) -> None:
+        if self.token:
+            session.headers["Authorization"] = f"Token {self.token}"
+        elif self.username is not None and self.password is not None:
+            session.auth = (self.username, self.password)
+
+    @property
+    def rereadable(self) -> bool:
+        """True when a rotated value can be fetched again (they came from a secret)."""
+        return self.secret_id is not None
+
+    def reread(self) -> Credentials:
+        """The secret's current value (the same credentials when they came from the environment)."""
+        return Credentials.from_secret(self.secret_id) if self.secret_id else self
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str] | None = None) -> Credentials:
+        """AQI_INFLUXDB_TOKEN, or AQI_INFLUXDB_USERNAME/PASSWORD, or AQI_INFLUXDB_SECRET_ARN."""
+        env = os.environ if env is None else env
+        if env.get("AQI_INFLUXDB_TOKEN"):
+            return cls(token=env["AQI_INFLUXDB_TOKEN"])
+        if env.get("AQI_INFLUXDB_USERNAME"):
+            return cls(
+                username=env["AQI_INFLUXDB_USERNAME"], password=env.get("AQI_INFLUXDB_PASSWORD", "")
             )
-        except requests.RequestException as exc:
-            raise SinkError(f"InfluxDB {method} {path}: {type(exc).__name__}") from exc
-        if response.status_code >= 400:
-            raise SinkError(f"InfluxDB {method} {path}: HTTP {response.status_code}")
-        return response
+        if env.get("AQI_INFLUXDB_SECRET_ARN"):
+            return cls.from_secret(env["AQI_INFLUXDB_SECRET_ARN"])
+        return cls()
 
-    def bucket_token(
-        self, username: str, password: str, organization: str, bucket: str
-    ) -> str | None:
-        """The bucket's read/write token, or None when the server has no InfluxDB 2 sign-in (1.x)."""
+    @classmethod
+    def from_secret(cls, secret_id: str) -> Credentials:
+        """Reads a Secrets Manager secret (JSON with ``token``, or ``username`` and ``password``)."""
+        import boto3
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
-            signin = self.session.post(
-                f"{self.base_url}/api/v2/signin", auth=(username, password), timeout=self.timeout
-            )
-        except requests.RequestException as exc:
+            client = boto3.client("secretsmanager", config=Config(retries={"mode": "standard"}))
+            secret: Any = json.loads(client.get_secret_value(SecretId=secret_id)["SecretString"])
+        except (BotoCoreError, ClientError, ValueError, KeyError) as exc:
             raise SinkError(
-                f"cannot reach InfluxDB at {self.base_url}: {type(exc).__name__}"
+                f"cannot read InfluxDB credentials from secret {secret_id}: {type(exc).__name__}"
             ) from exc
-        if signin.status_code == 404:
-            return None
-        if signin.status_code in (401, 403):
-            raise SinkError(f"InfluxDB at {self.base_url} refused the username or password")
-        if signin.status_code >= 400:
-            raise SinkError(f"InfluxDB sign-in at {self.base_url}: HTTP {signin.status_code}")
-        try:
-            return self._token(organization, bucket)
-        finally:
-            with contextlib.suppress(requests.RequestException):
-                self.session.post(f"{self.base_url}/api/v2/signout", timeout=self.timeout)
-
-    def _token(self, organization: str, bucket: str) -> str:
-        orgs = (
-            self._call("GET", "/api/v2/orgs", params={"org": organization}).json().get("orgs") or []
-        )
-        if not orgs:
-            raise SinkError(f"InfluxDB organization {organization!r} not found")
-        org_id = orgs[0]["id"]
-        buckets = (
-            self._call("GET", "/api/v2/buckets", params={"name": bucket, "orgID": org_id})
-            .json()
-            .get("buckets")
-            or []
-        )
-        if not buckets:
-            raise SinkError(
-                f"InfluxDB bucket {bucket!r} not found in organization {organization!r}"
+        if not isinstance(secret, dict):
+            raise SinkError(f"secret {secret_id} does not hold a JSON object")
+        if secret.get("token"):
+            return cls(token=str(secret["token"]), secret_id=secret_id)
+        if secret.get("username") and secret.get("password"):
+            return cls(
+                username=str(secret["username"]),
+                password=str(secret["password"]),
+                secret_id=secret_id,
             )
-        resource = {"type": "buckets", "id": buckets[0]["id"], "orgID": org_id}
-        wanted = [{"action": action, "resource": resource} for action in ("read", "write")]
-        listed = self._call("GET", "/api/v2/authorizations", params={"orgID": org_id}).json()
-        for auth in listed.get("authorizations") or []:
-            if (
-                auth.get("description") == TOKEN_DESCRIPTION
-                and auth.get("status") == "active"
-                and auth.get("token")
-                and _permission_set(auth.get("permissions") or []) == _permission_set(wanted)
-            ):
-                return str(auth["token"])
-        created = self._call(
-            "POST",
-            "/api/v2/authorizations",
-            json={"orgID": org_id, "description": TOKEN_DESCRIPTION, "permissions": wanted},
-        ).json()
-        if not created.get("token"):
-            raise SinkError("InfluxDB created an authorization without a token")
-        return str(created["token"])
-
-
-def _permission_set(permissions: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
-    return {
-        (
-            p.get("action", ""),
-            p.get("resource", {}).get("type", ""),
-            p.get("resource", {}).get("id", ""),
-        )
-        for p in permissions
-    }
+        raise SinkError(f"secret {secret_id} holds neither 'token' nor 'username' and 'password'")

@@ -4,19 +4,22 @@ Timestream for InfluxDB (InfluxDB 2.x) serves the same two endpoints for 1.x
 clients: the bucket is the database, with retention policy ``autogen``.
 Writing a point again with the same measurement, tags and time overwrites it
 with the same values, so rewrites are no-ops.
+
+The sink needs only the permission to write its database (the ingest token of
+a deployment is write-only): a start with credentials that may not read begins
+with no watermarks, which only rewrites the points the feeds still hold. When
+the store refuses the credentials during a run, the sink reads its secret once
+more (it may have been rotated) and writes again before reporting the failure.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
@@ -24,13 +27,19 @@ import requests
 from ingest import model
 from ingest.http import retrying_session
 from ingest.sinks.base import Rejection, Row, Sink, SinkError, Watermarks, WriteResult
-from ingest.sinks.influx_auth import InfluxTokens
+from ingest.sinks.influx_auth import Credentials
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Credentials", "CredentialsRefusedError", "InfluxSink", "to_line"]
+
 BATCH_LINES = 5_000
-DEFAULT_ORGANIZATION = "aqi"
 TIMEOUT = (5.0, 60.0)
+#: How every refusal of the credentials starts (the driver recognises it in a write's failures).
+REFUSED = "InfluxDB refused the credentials"
 
 _FLOAT_FIELDS = (*model.LOCATION, *model.MEASURES)
 _TAG_ESCAPES = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ ", "\n": " ", "\r": " "})
@@ -80,65 +89,8 @@ def to_line(row: Row) -> str:
     return f"{measurement}{tags} {','.join(fields)} {int(row['time'])}"
 
 
-@dataclass(frozen=True)
-class Credentials:
-    """Token, or username and password (with the InfluxDB 2 organization). Never printed."""
-
-    token: str | None = None
-    username: str | None = None
-    password: str | None = None
-    organization: str = DEFAULT_ORGANIZATION
-
-    def __repr__(self) -> str:
-        return "Credentials(<hidden>)"
-
-    def apply(self, session: requests.Session) -> None:
-        if self.token:
-            session.headers["Authorization"] = f"Token {self.token}"
-        elif self.username is not None and self.password is not None:
-            session.auth = (self.username, self.password)
-
-    @classmethod
-    def from_environment(cls) -> Credentials:
-        """AQI_INFLUXDB_TOKEN, or AQI_INFLUXDB_USERNAME/PASSWORD, or AQI_INFLUXDB_SECRET_ARN."""
-        env = os.environ
-        if env.get("AQI_INFLUXDB_TOKEN"):
-            return cls(token=env["AQI_INFLUXDB_TOKEN"])
-        if env.get("AQI_INFLUXDB_USERNAME"):
-            return cls(
-                username=env["AQI_INFLUXDB_USERNAME"],
-                password=env.get("AQI_INFLUXDB_PASSWORD", ""),
-                organization=env.get("AQI_INFLUXDB_ORG", DEFAULT_ORGANIZATION),
-            )
-        if env.get("AQI_INFLUXDB_SECRET_ARN"):
-            return cls.from_secret(env["AQI_INFLUXDB_SECRET_ARN"])
-        return cls()
-
-    @classmethod
-    def from_secret(cls, secret_id: str) -> Credentials:
-        """Reads a Secrets Manager secret (JSON with ``token``, or ``username`` and ``password``)."""
-        import boto3
-        from botocore.config import Config
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            client = boto3.client("secretsmanager", config=Config(retries={"mode": "standard"}))
-            secret: dict[str, Any] = json.loads(
-                client.get_secret_value(SecretId=secret_id)["SecretString"]
-            )
-        except (BotoCoreError, ClientError, ValueError, KeyError) as exc:
-            raise SinkError(
-                f"cannot read InfluxDB credentials from secret {secret_id}: {exc}"
-            ) from exc
-        if secret.get("token"):
-            return cls(token=str(secret["token"]))
-        if secret.get("username") and secret.get("password"):
-            return cls(
-                username=str(secret["username"]),
-                password=str(secret["password"]),
-                organization=str(secret.get("organization") or DEFAULT_ORGANIZATION),
-            )
-        raise SinkError(f"secret {secret_id} holds neither 'token' nor 'username' and 'password'")
+class CredentialsRefusedError(SinkError):
+    """The store answered 401 or 403: the credentials are wrong, or lack the permission."""
 
 
 class InfluxSink(Sink):
@@ -193,49 +145,60 @@ class InfluxSink(Sink):
             method, f"{self.base_url}/query", params=params, timeout=TIMEOUT
         )
         if response.status_code in (401, 403):
-            raise SinkError(
-                f"InfluxDB at {self.base_url} refused the credentials (HTTP {response.status_code})"
+            raise CredentialsRefusedError(
+                f"{REFUSED} at {self.base_url} (HTTP {response.status_code}): {_error_text(response)}"
             )
         response.raise_for_status()
         result = response.json()["results"][0]
         if "error" in result:
+            if re.search(r"authoriz|permission", str(result["error"]), re.IGNORECASE):
+                raise CredentialsRefusedError(f"{REFUSED} at {self.base_url}: {result['error']}")
             raise SinkError(f"InfluxDB query failed: {result['error']}")
         return list(result.get("series", []))
 
-    def _sign_in(self) -> None:
-        """With a username and password on InfluxDB 2, switches to a token for the bucket."""
-        credentials = self.credentials
-        if credentials.token or credentials.username is None or credentials.password is None:
-            return
-        tokens = InfluxTokens(retrying_session(methods=("GET",)), self.base_url, TIMEOUT)
-        token = tokens.bucket_token(
-            credentials.username, credentials.password, credentials.organization, self.database
-        )
-        if token is not None:
-            self.credentials = Credentials(token=token)
-            self.close()
-
     def check(self) -> None:
-        self._sign_in()
+        """Pings the store and makes an empty write, which checks the write permission and
+        stores nothing; creates the database when the server says it is missing (InfluxDB
+        1.x, credentials allowed to create it)."""
         try:
             ping = self.session.get(f"{self.base_url}/ping", timeout=TIMEOUT)
             if ping.status_code != 204:
                 raise SinkError(
                     f"InfluxDB at {self.base_url} answered /ping with HTTP {ping.status_code}"
                 )
-            names = {v[0] for s in self._query("SHOW DATABASES") for v in s.get("values", [])}
-            if self.database not in names:
+            probe = self._post([])
+            if probe.status_code == 404:
                 log.info("creating InfluxDB database %s", self.database)
                 self._query(f'CREATE DATABASE "{self.database}"', method="POST")
+                probe = self._post([])
         except requests.RequestException as exc:
             raise SinkError(
                 f"cannot reach InfluxDB at {self.base_url}: {type(exc).__name__}"
             ) from exc
+        if probe.status_code in (401, 403):
+            raise CredentialsRefusedError(
+                f"{REFUSED} for writing to {self.database} at {self.base_url} "
+                f"(HTTP {probe.status_code}): {_error_text(probe)}"
+            )
+        if probe.status_code != 204:
+            raise SinkError(
+                f"InfluxDB at {self.base_url} answered a test write to {self.database} with "
+                f"HTTP {probe.status_code}: {_error_text(probe)}"
+            )
 
     def restore_watermarks(self) -> Watermarks:
-        series = self._query(
-            f'SELECT last("{model.VALUE_COUNT}") FROM "{model.MEASUREMENT}" GROUP BY "window", "sensor_id"'
-        )
+        try:
+            series = self._query(
+                f'SELECT last("{model.VALUE_COUNT}") FROM "{model.MEASUREMENT}" GROUP BY "window", "sensor_id"'
+            )
+        except CredentialsRefusedError:
+            log.info(
+                "the InfluxDB credentials may not read %s (a write-only token): no watermarks "
+                "restored; the first cycle rewrites the points the feeds still hold, which "
+                "changes nothing stored",
+                self.database,
+            )
+            return {}
         marks: Watermarks = {}
         for item in series:
             tags = item.get("tags", {})
@@ -263,6 +226,8 @@ class InfluxSink(Sink):
             return WriteResult(failed=[f"InfluxDB write failed: {type(exc).__name__}: {exc}"])
         if response.status_code == 204:
             return WriteResult(written=len(rows))
+        if response.status_code in (401, 403):
+            return WriteResult(failed=[f"{REFUSED} (HTTP {response.status_code})"])
         if response.status_code == 400:
             reason = _error_text(response)
             if len(rows) == 1 or _dropped(reason) == len(rows):
@@ -286,6 +251,23 @@ class InfluxSink(Sink):
                 "InfluxDB refused %d readings: %s", len(result.rejected), result.rejected[0].reason
             )
         return result
+
+    def write(self, frame: DataFrame) -> WriteResult:
+        """Writes from the executors; when the store refused the credentials and they came
+        from a secret, reads the secret once more and, if it changed, writes again."""
+        result = super().write(frame)
+        if not self.credentials.rereadable or not any(
+            failure.startswith(REFUSED) for failure in result.failed
+        ):
+            return result
+        fresh = self.credentials.reread()
+        if fresh == self.credentials:
+            log.error("InfluxDB refused the credentials and their secret has not changed")
+            return result
+        log.warning("InfluxDB refused the credentials: the secret was rotated, writing again")
+        self.credentials = fresh
+        self.close()
+        return super().write(frame)
 
     def close(self) -> None:
         if self._session is not None:

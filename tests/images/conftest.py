@@ -99,6 +99,7 @@ def booted_ingest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BootedSy
         "AQI_INTERVAL=20\n"
         "AQI_SPARK_MASTER=local[2]\n"
         "AQI_SPARK_DRIVER_MEMORY=512m\n"
+        f"AQI_LOG_GROUP_PREFIX={image_hosts.BOOTED_LOG_GROUP_PREFIX}\n"
     )
     console = work / "console.log"
     script = (

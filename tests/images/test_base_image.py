@@ -1,4 +1,4 @@
-"""Base of both images: updates, time sync, SSH, CloudWatch agent (testinfra suite).
+"""Base of both images: updates, time sync, no SSH, SSM and CloudWatch agents, logs (testinfra suite).
 
 Runs against the rehearsal's root folders by default, or the Packer build
 instance with ``--hosts``.
@@ -34,6 +34,13 @@ def test_time_is_synced_from_the_amazon_time_sync_service(host):
     assert host.service("chrony").is_enabled
     sources = host.file("/etc/chrony/sources.d/amazon-time-sync.sources").content_string
     assert "server 169.254.169.123 prefer iburst" in sources
+
+
+def test_no_ssh_server_can_start(host):
+    # Operators come in through SSM Session Manager; the SSH server is masked.
+    for unit in ("ssh.service", "ssh.socket", "sshd.service"):
+        link = host.file(f"/etc/systemd/system/{unit}")
+        assert link.is_symlink and link.linked_to == "/dev/null", unit
 
 
 def test_ssh_accepts_keys_only(host):
@@ -76,6 +83,52 @@ def test_cloudwatch_agent_is_installed_and_enabled(host, rehearsal):
         pytest.skip("the agent package comes from S3, not reachable in the rehearsal")
     assert host.package("amazon-cloudwatch-agent").is_installed
     assert host.service("amazon-cloudwatch-agent").is_enabled
+
+
+def test_ssm_agent_is_installed_and_enabled(host, rehearsal):
+    if rehearsal:
+        pytest.skip("the agent package comes from S3, not reachable in the rehearsal")
+    assert host.package("amazon-ssm-agent").is_installed
+    assert host.service("amazon-ssm-agent").is_enabled
+
+
+def test_cloudwatch_agent_user_may_read_the_log_files(host):
+    user = host.user("cwagent")
+    assert user.exists and user.uid < 1000 and "adm" in user.groups
+    assert user.shell == "/usr/sbin/nologin" and user.password in ("!", "*")
+    folder = host.file("/var/log/aqi")
+    assert (folder.user, folder.group, folder.mode) == ("root", "adm", 0o750)
+
+
+def test_rsyslog_files_the_product_lines_and_its_configuration_is_valid(host):
+    assert host.package("rsyslog").is_installed and host.service("rsyslog").is_enabled
+    check = host.run("rsyslogd -N1 -f /etc/rsyslog.conf")
+    assert check.rc == 0, check.stdout + check.stderr
+    rules = host.file("/etc/rsyslog.d/20-aqi.conf").content_string
+    assert '"aqi-cloudwatch-logs"' in rules and "/var/log/aqi/boot.log" in rules
+
+
+def test_logrotate_rotates_the_product_logs(host):
+    assert host.package("logrotate").is_installed
+    check = host.run("logrotate --debug /etc/logrotate.d/aqi")
+    assert check.rc == 0, check.stderr
+    assert "/var/log/aqi/*.log" in check.stderr
+
+
+def test_the_logs_configuration_is_written_at_boot(host):
+    unit = host.file("/etc/systemd/system/aqi-cloudwatch-logs.service").content_string
+    assert "Before=amazon-cloudwatch-agent.service" in unit
+    assert host.service("aqi-cloudwatch-logs").is_enabled
+    listed = json.loads(host.file("/etc/aqi-cloudwatch-logs.json").content_string)
+    assert {
+        "path": "/var/log/cloud-init-output.log",
+        "group": "system",
+        "stream": "cloud-init-output",
+    } in listed
+    # Nothing is rendered before deploy.env exists.
+    assert not host.file(
+        "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.d/aqi-logs.json"
+    ).exists
 
 
 def test_services_may_start_when_the_image_boots(host):

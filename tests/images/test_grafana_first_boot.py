@@ -1,134 +1,41 @@
 """The Grafana image's first-boot setup (ansible/roles/grafana/files/aqi_grafana_setup.py).
 
-Secrets Manager is moto's in-process mock; the InfluxDB 2 API is a stub HTTP
-server on loopback that checks sign-in, cookies and the authorization requests.
+Secrets Manager is moto's in-process mock (it stores values, it enforces no
+permission). The setup makes no InfluxDB call at all: it reads the Grafana
+token secret, which the token provisioner (store_tokens) keeps.
 """
 
 from __future__ import annotations
 
-import base64
-import importlib.util
 import json
 import re
 import shutil
-import sys
-import threading
+import stat
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
-from typing import ClassVar
-from urllib.parse import parse_qs, urlparse
 
 import boto3
+import grafana_rules
 import image_hosts
 import pytest
 from moto import mock_aws
 
+from tests.ingest.timestream_helpers import FAKE_AWS_ENV
+
 REGION = "eu-west-2"
 ADMIN_PASSWORD = 'p4ss "word" with $HOME, `backticks` and \\ backslash'
+SECRET_KEY = "sk-0123456789abcdef$x"
+GRAFANA_TOKEN = "grafana-read-token=="
+TOPIC = "arn:aws:sns:eu-west-2:123456789012:aqi-alerts"
 
 
-def load_setup() -> ModuleType:
-    path = image_hosts.REPO / "ansible/roles/grafana/files/aqi_grafana_setup.py"
-    spec = importlib.util.spec_from_file_location("aqi_grafana_setup", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-setup = load_setup()
-
-
-class InfluxStub(BaseHTTPRequestHandler):
-    """A small InfluxDB 2 API: sign-in by Basic auth, then cookie-authenticated calls."""
-
-    state: ClassVar[dict] = {}
-
-    def log_message(self, *args) -> None:  # keep the test output quiet
-        pass
-
-    def _reply(self, status: int, body: object | None = None, headers: dict | None = None):
-        payload = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def _signed_in(self) -> bool:
-        return "session=s1" in self.headers.get("Cookie", "")
-
-    def _handle(self, method: str) -> None:
-        url = urlparse(self.path)
-        query = {key: values[0] for key, values in parse_qs(url.query).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length)) if length else None
-        self.state["calls"].append((method, url.path, query, body))
-        if (method, url.path) == ("POST", "/api/v2/signin"):
-            expected = base64.b64encode(b"admin:influx-pass").decode()
-            if self.headers.get("Authorization") != f"Basic {expected}":
-                return self._reply(401, {"code": "unauthorized"})
-            return self._reply(204, headers={"Set-Cookie": "session=s1; Path=/"})
-        if (method, url.path) == ("POST", "/api/v2/signout"):
-            return self._reply(204)
-        if not self._signed_in():
-            return self._reply(401, {"code": "unauthorized"})
-        if (method, url.path) == ("GET", "/api/v2/orgs"):
-            orgs = [org for org in self.state["orgs"] if org["name"] == query.get("org")]
-            return self._reply(200, {"orgs": orgs})
-        if (method, url.path) == ("GET", "/api/v2/buckets"):
-            buckets = [
-                bucket
-                for bucket in self.state["buckets"]
-                if bucket["name"] == query.get("name") and bucket["orgID"] == query.get("orgID")
-            ]
-            return self._reply(200, {"buckets": buckets})
-        if (method, url.path) == ("GET", "/api/v2/authorizations"):
-            return self._reply(200, {"authorizations": self.state["authorizations"]})
-        if (method, url.path) == ("POST", "/api/v2/authorizations"):
-            token = f"token-{len(self.state['authorizations']) + 1}"
-            created = {**body, "id": token, "token": token, "status": "active"}
-            self.state["authorizations"].append(created)
-            return self._reply(201, created)
-        return self._reply(404, {"code": "not found"})
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-
-@pytest.fixture
-def influx() -> Iterator[tuple[str, dict]]:
-    state = {
-        "calls": [],
-        "orgs": [{"id": "org1", "name": "aqi"}],
-        "buckets": [{"id": "bucket1", "name": "aq", "orgID": "org1"}],
-        "authorizations": [],
-    }
-    handler = type("Handler", (InfluxStub,), {"state": state})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", state
-    server.shutdown()
-    server.server_close()
+SETUP_PROGRAM = image_hosts.REPO / "ansible/roles/grafana/files/aqi_grafana_setup.py"
+setup = image_hosts.load_program(SETUP_PROGRAM)
 
 
 @pytest.fixture
 def secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
+    for name, value in {**FAKE_AWS_ENV, "AWS_DEFAULT_REGION": REGION}.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
         client = boto3.client("secretsmanager", region_name=REGION)
@@ -138,8 +45,14 @@ def secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
 
         yield {
             "admin": create("grafana-admin", ADMIN_PASSWORD),
-            "influx_userpass": create(
-                "influx-userpass",
+            "secret_key": create("grafana-secret-key", SECRET_KEY),
+            "influx_token": create(
+                "aqi-grafana-influxdb-token",
+                json.dumps({"token": GRAFANA_TOKEN, "authorization_id": "0000000000000002"}),
+            ),
+            # The shape of the store's admin secret: the setup must refuse it.
+            "influx_admin": create(
+                "influxdb-admin",
                 json.dumps(
                     {
                         "username": "admin",
@@ -149,7 +62,6 @@ def secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
                     }
                 ),
             ),
-            "influx_token": create("influx-token", json.dumps({"token": "given-token"})),
         }
 
 
@@ -194,109 +106,170 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def influx_env(arns: dict[str, str], url: str, secret: str) -> dict[str, str]:
+def influx_env(arns: dict[str, str], secret: str = "influx_token") -> dict[str, str]:
     return {
         "AQI_STORE_ENGINE": "influxdb",
         "AWS_REGION": REGION,
         "AQI_GRAFANA_ADMIN_SECRET_ARN": arns["admin"],
+        "AQI_GRAFANA_SECRET_KEY_ARN": arns["secret_key"],
+        "AQI_ALERT_TOPIC_ARN": TOPIC,
         "AQI_GRAFANA_ANONYMOUS": "true",
-        "AQI_INFLUXDB_URL": url + "/",
+        "AQI_GRAFANA_ROOT_URL": "https://air.example.org/",
+        "AQI_GRAFANA_COOKIE_SECURE": "true",
+        "AQI_INFLUXDB_URL": "https://db.example:8086/",
         "AQI_INFLUXDB_DATABASE": "aq",
         "AQI_INFLUXDB_SECRET_ARN": arns[secret],
     }
 
 
-def test_username_password_secret_gets_a_read_only_bucket_token(secrets, influx, paths):
-    url, state = influx
-    setup.run(influx_env(secrets, url, "influx_userpass"), paths)
+def assert_root_only(path: Path) -> None:
+    """The rule of the environment file: a regular file only root may read or write."""
+    info = path.stat()
+    assert stat.S_ISREG(info.st_mode)
+    assert info.st_mode & 0o077 == 0, f"{path} is readable by others: {oct(info.st_mode & 0o777)}"
+
+
+def test_influxdb_engine_gets_the_read_token_and_grafana_settings(secrets, paths):
+    setup.run(influx_env(secrets), paths)
 
     values = read_env_file(paths.env_file)
     assert values["GF_SECURITY_ADMIN_PASSWORD"] == ADMIN_PASSWORD
+    assert values["GF_SECURITY_SECRET_KEY"] == SECRET_KEY
     assert values["GF_AUTH_ANONYMOUS_ENABLED"] == "true"
-    assert values["AQI_INFLUXDB_TOKEN"] == "token-1"
-    assert values["AQI_INFLUXDB_URL"] == url
+    assert values["GF_SECURITY_COOKIE_SECURE"] == "true"
+    assert values["GF_SERVER_ROOT_URL"] == "https://air.example.org/"
+    assert values["AQI_ALERT_TOPIC_ARN"] == TOPIC
+    assert values["AQI_INFLUXDB_TOKEN"] == GRAFANA_TOKEN
+    assert values["AQI_INFLUXDB_URL"] == "https://db.example:8086"
     assert values["AQI_INFLUXDB_DATABASE"] == "aq"
-    assert paths.env_file.stat().st_mode & 0o777 == 0o600
-    (created,) = state["authorizations"]
-    assert created["orgID"] == "org1"
-    assert created["permissions"] == [
-        {"action": "read", "resource": {"type": "buckets", "id": "bucket1", "orgID": "org1"}}
-    ]
-    steps = [call[:2] for call in state["calls"]]
-    assert (steps[0], steps[-1]) == (("POST", "/api/v2/signin"), ("POST", "/api/v2/signout"))
+    assert_root_only(paths.env_file)
 
 
-def test_a_later_boot_reuses_the_read_only_token(secrets, influx, paths):
-    url, state = influx
-    env = influx_env(secrets, url, "influx_userpass")
-    setup.run(env, paths)
-    setup.run(env, paths)
-    assert len(state["authorizations"]) == 1
-    assert read_env_file(paths.env_file)["AQI_INFLUXDB_TOKEN"] == "token-1"
+def test_every_grafana_variable_is_a_documented_override(secrets, paths):
+    written = setup.run(influx_env(secrets), paths)
+    overrides = [name for name in written if name.startswith("GF_")]
+    assert overrides
+    unknown = [name for name in overrides if name not in grafana_rules.OVERRIDES]
+    assert unknown == [], f"not GF_<SECTION>_<KEY> of a documented setting: {unknown}"
 
 
-def test_a_token_secret_is_used_without_calling_influxdb(secrets, influx, paths):
-    url, state = influx
-    setup.run(influx_env(secrets, url, "influx_token"), paths)
-    assert read_env_file(paths.env_file)["AQI_INFLUXDB_TOKEN"] == "given-token"
-    assert state["calls"] == []
+def test_a_misspelt_override_is_caught():
+    # A broken copy of the rule: the key name loses its underscore.
+    assert "GF_SECURITY_SECRETKEY" not in grafana_rules.OVERRIDES
+    assert grafana_rules.OVERRIDES["GF_AUTH_ANONYMOUS_ENABLED"] == ("auth.anonymous", "enabled")
 
 
-def test_influxdb_engine_provisions_only_its_datasource_and_dashboard(secrets, influx, paths):
-    url, _ = influx
+def test_a_broken_copy_that_writes_a_world_readable_file_fails_the_rule(secrets, paths, tmp_path):
+    broken_path = tmp_path / "broken_setup.py"
+    broken_path.write_text(SETUP_PROGRAM.read_text().replace("0o600", "0o644"))
+    broken = image_hosts.load_program(broken_path)
+    broken_paths = broken.Paths(
+        available=paths.available,
+        datasources=paths.datasources,
+        dashboards=paths.dashboards,
+        env_file=paths.env_file,
+    )
+    broken.run(influx_env(secrets), broken_paths)
+    with pytest.raises(AssertionError, match="readable by others"):
+        assert_root_only(paths.env_file)
+
+
+def test_the_setup_reads_no_store_admin_secret(secrets, paths):
+    # Pointed at a secret of the admin secret's shape, the setup refuses it: it
+    # never signs in to InfluxDB with a username and password.
+    with pytest.raises(setup.SetupError, match="holds no token"):
+        setup.run(influx_env(secrets, "influx_admin"), paths)
+    assert not paths.env_file.exists()
+
+
+def test_the_setup_reads_exactly_its_three_secrets(secrets, paths):
+    read: list[str] = []
+    reader = setup.secrets_manager_reader(REGION)
+
+    def recording(arn: str) -> str:
+        read.append(arn)
+        return reader(arn)
+
+    setup.run(influx_env(secrets), paths, recording)
+    assert sorted(read) == sorted(
+        [secrets["admin"], secrets["secret_key"], secrets["influx_token"]]
+    )
+
+
+def test_the_setup_module_makes_no_http_call():
+    source = SETUP_PROGRAM.read_text()
+    imported = set(re.findall(r"^(?:from|import) (\w+)", source, re.MULTILINE))
+    assert imported.isdisjoint({"requests", "urllib3", "http", "socket"}), imported
+
+
+def test_influxdb_engine_provisions_only_its_datasource_and_dashboard(secrets, paths):
     paths.datasources.mkdir(parents=True)
     (paths.datasources / "timestream.yaml").write_text("stale")
-    setup.run(influx_env(secrets, url, "influx_token"), paths)
+    setup.run(influx_env(secrets), paths)
     assert sorted(p.name for p in paths.datasources.iterdir()) == ["influxdb.yaml"]
     assert sorted(p.name for p in paths.dashboards.iterdir()) == ["air-quality-influxdb.json"]
     assert (paths.datasources / "influxdb.yaml").read_text() == "content of influxdb.yaml\n"
 
 
-def test_liveanalytics_engine_provisions_timestream_and_no_token(secrets, paths):
-    paths.dashboards.mkdir(parents=True)
-    (paths.dashboards / "air-quality-influxdb.json").write_text("{}")
-    env = {
+def liveanalytics_env(arns: dict[str, str]) -> dict[str, str]:
+    return {
         "AQI_STORE_ENGINE": "liveanalytics",
         "AWS_REGION": REGION,
-        "AQI_GRAFANA_ADMIN_SECRET_ARN": secrets["admin"],
+        "AQI_GRAFANA_ADMIN_SECRET_ARN": arns["admin"],
+        "AQI_GRAFANA_SECRET_KEY_ARN": arns["secret_key"],
+        "AQI_ALERT_TOPIC_ARN": TOPIC,
         "AQI_TIMESTREAM_DATABASE": "aqi",
         "AQI_TIMESTREAM_TABLE": "air_quality",
     }
-    setup.run(env, paths)
+
+
+def test_liveanalytics_engine_provisions_timestream_and_no_token(secrets, paths):
+    paths.dashboards.mkdir(parents=True)
+    (paths.dashboards / "air-quality-influxdb.json").write_text("{}")
+    setup.run(liveanalytics_env(secrets), paths)
     values = read_env_file(paths.env_file)
     assert values["AQI_TIMESTREAM_DATABASE"] == "aqi"
     assert values["AQI_TIMESTREAM_TABLE"] == "air_quality"
     assert values["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+    assert values["GF_SECURITY_COOKIE_SECURE"] == "false"
+    assert "GF_SERVER_ROOT_URL" not in values
     assert "AQI_INFLUXDB_TOKEN" not in values
     assert sorted(p.name for p in paths.datasources.iterdir()) == ["timestream.yaml"]
     assert sorted(p.name for p in paths.dashboards.iterdir()) == ["air-quality-timestream.json"]
 
 
-def test_missing_admin_secret_stops_the_setup_without_writing(
-    secrets, influx, paths, monkeypatch, capsys
+@pytest.mark.parametrize("missing", ["admin", "secret_key"])
+def test_a_missing_secret_stops_the_setup_without_writing(
+    secrets, paths, monkeypatch, capsys, missing
 ):
-    url, _ = influx
-    env = influx_env(secrets, url, "influx_userpass")
-    env["AQI_GRAFANA_ADMIN_SECRET_ARN"] = secrets["admin"].replace("grafana-admin", "absent")
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+    env = influx_env(secrets)
+    name = {"admin": "AQI_GRAFANA_ADMIN_SECRET_ARN", "secret_key": "AQI_GRAFANA_SECRET_KEY_ARN"}[
+        missing
+    ]
+    env[name] = secrets[missing] + "-absent"
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
     monkeypatch.setattr(setup, "Paths", lambda: paths)
-    assert setup.main() == 3
+    assert setup.main([]) == 3
     assert not paths.env_file.exists()
-    assert "cannot read secret" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "cannot read secret" in err and err.count("\n") == 1
+    assert ADMIN_PASSWORD not in err and SECRET_KEY not in err
 
 
-def test_wrong_influxdb_password_is_an_error_not_a_silent_empty_token(secrets, influx, paths):
-    url, state = influx
-    state["calls"].clear()
-    env = influx_env(secrets, url, "influx_userpass")
-    boto3.client("secretsmanager", region_name=REGION).put_secret_value(
-        SecretId=secrets["influx_userpass"],
-        SecretString=json.dumps({"username": "admin", "password": "wrong"}),
-    )
-    with pytest.raises(setup.SetupError, match="HTTP 401"):
-        setup.run(env, paths)
-    assert not paths.env_file.exists()
+VALID = {
+    "AQI_STORE_ENGINE": "liveanalytics",
+    "AWS_REGION": REGION,
+    "AQI_GRAFANA_ADMIN_SECRET_ARN": "arn-admin",
+    "AQI_GRAFANA_SECRET_KEY_ARN": "arn-key",
+    "AQI_ALERT_TOPIC_ARN": TOPIC,
+    "AQI_TIMESTREAM_DATABASE": "aqi",
+    "AQI_TIMESTREAM_TABLE": "air_quality",
+}
+
+
+def test_the_valid_settings_are_accepted():
+    assert setup.Settings.from_env(VALID).engine == "liveanalytics"
 
 
 @pytest.mark.parametrize(
@@ -305,16 +278,14 @@ def test_wrong_influxdb_password_is_an_error_not_a_silent_empty_token(secrets, i
         ({}, "AQI_STORE_ENGINE"),
         ({"AQI_STORE_ENGINE": "mysql"}, "AQI_STORE_ENGINE"),
         ({"AQI_STORE_ENGINE": "influxdb", "AWS_REGION": REGION}, "AQI_GRAFANA_ADMIN_SECRET_ARN"),
+        (dict(VALID, AQI_GRAFANA_SECRET_KEY_ARN=""), "AQI_GRAFANA_SECRET_KEY_ARN"),
+        (dict(VALID, AQI_ALERT_TOPIC_ARN=""), "AQI_ALERT_TOPIC_ARN"),
+        (dict(VALID, AQI_GRAFANA_ANONYMOUS="yes"), "AQI_GRAFANA_ANONYMOUS"),
+        (dict(VALID, AQI_GRAFANA_COOKIE_SECURE="1"), "AQI_GRAFANA_COOKIE_SECURE"),
+        (dict(VALID, AQI_GRAFANA_ROOT_URL="air.example.org"), "AQI_GRAFANA_ROOT_URL"),
         (
-            {
-                "AQI_STORE_ENGINE": "liveanalytics",
-                "AWS_REGION": REGION,
-                "AQI_GRAFANA_ADMIN_SECRET_ARN": "arn",
-                "AQI_TIMESTREAM_DATABASE": "aqi",
-                "AQI_TIMESTREAM_TABLE": "air_quality",
-                "AQI_GRAFANA_ANONYMOUS": "yes",
-            },
-            "AQI_GRAFANA_ANONYMOUS",
+            dict(VALID, AQI_GRAFANA_COOKIE_SECURE="true", AQI_GRAFANA_ROOT_URL="http://x.example/"),
+            "needs an https:// AQI_GRAFANA_ROOT_URL",
         ),
     ],
 )
@@ -337,18 +308,15 @@ def test_env_values_with_line_breaks_are_refused():
 @pytest.mark.parametrize(
     ("engine", "datasource"), [("influxdb", "influxdb.yaml"), ("liveanalytics", "timestream.yaml")]
 )
-def test_setup_provides_every_variable_the_datasource_reads(
-    engine, datasource, secrets, influx, tmp_path
-):
-    # The real provisioning files of dashboard/: Grafana expands ${NAME} from the
-    # environment the setup writes; a name it does not write would stay empty.
-    url, _ = influx
-    provisioning = image_hosts.REPO / "dashboard" / "provisioning" / "datasources"
+def test_setup_provides_every_variable_the_datasource_reads(engine, datasource, secrets, tmp_path):
+    # The real provisioning files of dashboard/: Grafana expands ${NAME} and $NAME
+    # from the environment the setup writes; a name it does not write would stay empty.
+    provisioning = image_hosts.REPO / "dashboard" / "provisioning"
     available = tmp_path / "available"
     (available / "datasources").mkdir(parents=True)
     (available / "dashboards").mkdir(parents=True)
     for name in ("influxdb.yaml", "timestream.yaml"):
-        shutil.copyfile(provisioning / name, available / "datasources" / name)
+        shutil.copyfile(provisioning / "datasources" / name, available / "datasources" / name)
     for name in ("air-quality-influxdb.json", "air-quality-timestream.json"):
         shutil.copyfile(image_hosts.REPO / "dashboard" / name, available / "dashboards" / name)
     paths = setup.Paths(
@@ -357,16 +325,44 @@ def test_setup_provides_every_variable_the_datasource_reads(
         dashboards=tmp_path / "dashboards",
         env_file=tmp_path / "grafana.env",
     )
-    env = influx_env(secrets, url, "influx_token") | {
+    env = influx_env(secrets) | {
         "AQI_STORE_ENGINE": engine,
         "AQI_TIMESTREAM_DATABASE": "aqi",
         "AQI_TIMESTREAM_TABLE": "air_quality",
     }
     setup.run(env, paths)
-    lines = (paths.datasources / datasource).read_text().splitlines()
-    settings = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
-    referenced = set(re.findall(r"\$\{(\w+)\}", settings))
-    assert referenced, "the datasource reads no variable"
+    # The engine's datasource and every alerting file (both engines use them).
+    files = [paths.datasources / datasource, *sorted((provisioning / "alerting").glob("*.yaml"))]
+    settings = "\n".join(
+        line
+        for path in files
+        for line in path.read_text().splitlines()
+        if not line.lstrip().startswith("#")
+    )
+    referenced = set(re.findall(r"\$\{(\w+)\}", settings)) | set(
+        re.findall(r"\$([A-Z_][A-Z0-9_]*)", settings)
+    )
+    assert referenced, "the provisioning files read no variable"
     written = read_env_file(paths.env_file)
     assert referenced <= set(written), referenced - set(written)
     assert all(written[name] for name in referenced)
+
+
+def test_a_refresh_after_a_rotation_restarts_grafana_once(secrets, paths):
+    restarts: list[int] = []
+    env = influx_env(secrets)
+    setup.run(env, paths)
+    assert setup.refresh(env, paths, restart=lambda: restarts.append(1)) is False
+    boto3.client("secretsmanager", region_name=REGION).put_secret_value(
+        SecretId=secrets["influx_token"],
+        SecretString=json.dumps({"token": "rotated-token", "authorization_id": "3"}),
+    )
+    assert setup.refresh(env, paths, restart=lambda: restarts.append(1)) is True
+    assert restarts == [1]
+    assert read_env_file(paths.env_file)["AQI_INFLUXDB_TOKEN"] == "rotated-token"
+    assert_root_only(paths.env_file)
+
+
+def test_unknown_arguments_are_a_usage_error(capsys):
+    assert setup.main(["--now"]) == 2
+    assert "usage" in capsys.readouterr().err

@@ -10,6 +10,7 @@ from __future__ import annotations
 import configparser
 import json
 
+import grafana_rules
 import image_hosts
 import pytest
 import yaml
@@ -54,6 +55,49 @@ def test_anonymous_viewers_are_off_unless_deployment_enables_them(host):
     assert config.get("server", "http_port") == "3000"
 
 
+def test_grafana_ini_uses_only_documented_settings(host):
+    grafana_rules.assert_documented(host.file("/etc/grafana/grafana.ini").content_string)
+
+
+def test_a_misspelt_setting_is_caught(host):
+    # A broken copy of grafana.ini: one key misspelt (Grafana would ignore it silently).
+    text = host.file("/etc/grafana/grafana.ini").content_string
+    broken = text.replace("min_refresh_interval", "min_refresh_intervall")
+    with pytest.raises(AssertionError, match="min_refresh_intervall is not documented"):
+        grafana_rules.assert_documented(broken)
+
+
+def test_visitors_cannot_refresh_faster_than_a_minute_and_queries_time_out(host):
+    grafana_rules.assert_public_traffic_limits(host.file("/etc/grafana/grafana.ini").content_string)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("min_refresh_interval = 1m", "min_refresh_interval = 5s", "faster than once a minute"),
+        ("min_refresh_interval = 1m", "", "faster than once a minute"),  # Grafana's 5s default
+        ("timeout = 30", "timeout = 600", "not in 1..60"),
+    ],
+)
+def test_a_copy_without_the_limits_fails_the_rule(host, old, new, message):
+    text = host.file("/etc/grafana/grafana.ini").content_string
+    assert old in text
+    with pytest.raises(AssertionError, match=message):
+        grafana_rules.assert_public_traffic_limits(text.replace(old, new))
+
+
+def test_grafana_logs_under_its_own_identifier(host):
+    assert ini(host, DROP_IN).get("Service", "SyslogIdentifier") == "grafana-server"
+
+
+def test_alerting_files_are_provisioned(host):
+    # The alert rules, contact point and policy of dashboard/ (both engines).
+    for source in sorted((image_hosts.REPO / "dashboard/provisioning/alerting").glob("*.yaml")):
+        installed = host.file(f"/etc/grafana/provisioning/alerting/{source.name}")
+        assert installed.is_file and installed.mode == 0o644
+        assert installed.content_string == source.read_text()
+
+
 def test_dashboard_provider_and_both_engines_are_installed(host):
     assert host.file("/etc/grafana/provisioning/dashboards/air-quality.yaml").is_file
     for name in ("influxdb.yaml", "timestream.yaml"):
@@ -89,6 +133,16 @@ def test_grafana_starts_only_after_the_first_boot_setup(host):
     assert drop_in.get("Unit", "Requires") == "aqi-grafana-setup.service"
     assert drop_in.get("Unit", "After") == "aqi-grafana-setup.service"
     assert drop_in.get("Service", "EnvironmentFile") == "/run/aqi-grafana/grafana.env"
+
+
+def test_instances_read_their_secrets_again_twice_a_day(host):
+    # A rotated token is valid until the next rotation; this picks it up before then.
+    timer = ini(host, "/etc/systemd/system/aqi-grafana-refresh.timer")
+    assert timer.get("Timer", "OnUnitActiveSec") == ROLE_DEFAULTS["grafana_refresh_interval"]
+    assert host.service("aqi-grafana-refresh.timer").is_enabled
+    refresh = ini(host, "/etc/systemd/system/aqi-grafana-refresh.service")
+    assert refresh.get("Service", "ExecStart") == "/usr/local/sbin/aqi-grafana-setup --refresh"
+    assert refresh.get("Service", "EnvironmentFile") == "/etc/aqi-grafana/deploy.env"
 
 
 def test_no_deployment_settings_are_baked(host):

@@ -8,10 +8,9 @@ Against a live instance: ``AQI_IMAGE_RUNNING=1 pytest --hosts=ssh://...``.
 from __future__ import annotations
 
 import base64
-import importlib.util
+import json
 import os
 import re
-import sys
 import time
 
 import image_hosts
@@ -101,12 +100,9 @@ def test_systemd_restarts_the_job_when_it_dies(host):
 def test_systemd_reads_the_grafana_environment_file_unchanged(host, tmp_path):
     # Both images share the Debian 12 base: its systemd parses the file the
     # Grafana first-boot setup writes for grafana-server, quotes and all.
-    path = image_hosts.REPO / "ansible/roles/grafana/files/aqi_grafana_setup.py"
-    spec = importlib.util.spec_from_file_location("aqi_grafana_setup", path)
-    assert spec and spec.loader
-    setup = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = setup
-    spec.loader.exec_module(setup)
+    setup = image_hosts.load_program(
+        image_hosts.REPO / "ansible/roles/grafana/files/aqi_grafana_setup.py"
+    )
     values = {
         "GF_SECURITY_ADMIN_PASSWORD": 'p4ss "word" $HOME `id` \\ end',
         "AQI_INFLUXDB_TOKEN": "abc-_DEF==",
@@ -128,3 +124,65 @@ def test_systemd_reads_the_grafana_environment_file_unchanged(host, tmp_path):
     seen = dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
     for name, value in values.items():
         assert seen.get(name) == value, name
+
+
+LOG_FILE = "/var/log/aqi/ingest.log"
+AGENT_LOGS = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.d/aqi-logs.json"
+
+
+def wait_for_cycle_line(host, path: str) -> str:
+    deadline = time.monotonic() + CYCLE_TIMEOUT
+    content = ""
+    while time.monotonic() < deadline:
+        content = host.run(f"cat {path}").stdout
+        if CYCLE.search(content):
+            return content
+        time.sleep(5)
+    raise AssertionError(f"no cycle= line in {path}:\n{content[-2000:]}")
+
+
+def test_the_job_lines_reach_the_file_the_cloudwatch_agent_ships(host):
+    wait_for_cycle_line(host, LOG_FILE)
+    log = host.file(LOG_FILE)
+    assert (log.user, log.group, log.mode) == ("root", "adm", 0o640)
+    # The agent runs as cwagent, a member of adm.
+    readable = host.run(f"runuser -u cwagent -- head -c 64 {LOG_FILE}")
+    assert readable.rc == 0 and readable.stdout, readable.stderr
+    # Filed by rsyslog with the job's identifier, and kept out of the general syslog.
+    assert " aqi-ingest[" in host.file(LOG_FILE).content_string
+    syslog = host.run("cat /var/log/syslog").stdout
+    assert "cycle=" not in syslog
+
+
+def test_logrotate_starts_a_fresh_file_that_rsyslog_writes(host):
+    wait_for_cycle_line(host, LOG_FILE)
+    rotated = host.run("logrotate --force /etc/logrotate.d/aqi")
+    assert rotated.rc == 0, rotated.stderr
+    assert host.file(f"{LOG_FILE}.1").exists
+    # rsyslog reopened its file: the next cycle lands in the new one.
+    wait_for_cycle_line(host, LOG_FILE)
+
+
+def test_the_agent_is_pointed_at_the_deployment_log_groups_at_boot(host):
+    assert host.run("systemctl is-active aqi-cloudwatch-logs").stdout.strip() == "active"
+    config = json.loads(host.file(AGENT_LOGS).content_string)
+    groups = {
+        entry["file_path"]: entry["log_group_name"]
+        for entry in config["logs"]["logs_collected"]["files"]["collect_list"]
+    }
+    prefix = image_hosts.BOOTED_LOG_GROUP_PREFIX
+    assert groups[LOG_FILE] == f"{prefix}/ingest"
+    assert groups["/var/log/cloud-init-output.log"] == f"{prefix}/system"
+    assert groups["/var/log/aqi/boot.log"] == f"{prefix}/system"
+    # (boot.log.1 when logrotate has run since the boot)
+    boot_log = host.run("cat /var/log/aqi/boot.log /var/log/aqi/boot.log.1 2>/dev/null").stdout
+    assert " aqi-cloudwatch-logs[" in boot_log and "aqi-cloudwatch-logs: ships" in boot_log
+
+
+def test_no_ssh_server_runs_or_may_start(host):
+    assert host.run("systemctl is-enabled ssh.service").stdout.strip() == "masked"
+    listening = host.run("cat /proc/net/tcp /proc/net/tcp6").stdout.splitlines()[1:]
+    # Local address :0016 (port 22) in state 0A (LISTEN).
+    assert not [
+        line for line in listening if line.split()[1].endswith(":0016") and line.split()[3] == "0A"
+    ]

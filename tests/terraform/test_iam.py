@@ -251,7 +251,7 @@ def test_rule_fails_on_a_broken_policy(broken_copy, engine, relative, old, new, 
 def test_a_new_call_in_the_code_without_a_grant_fails(tmp_path: Path) -> None:
     copy = tmp_path / "repo" / "ingest"
     shutil.copytree(REPO / "ingest", copy, ignore=shutil.ignore_patterns("__pycache__"))
-    sink = copy / "sinks" / "influxdb.py"
+    sink = copy / "sinks" / "influx_auth.py"
     text = sink.read_text()
     old = 'client.get_secret_value(SecretId=secret_id)["SecretString"]'
     assert text.count(old) == 1
@@ -261,7 +261,7 @@ def test_a_new_call_in_the_code_without_a_grant_fails(tmp_path: Path) -> None:
     problems = grant_problems(Deployment(TERRAFORM, "influxdb", code={"ingest": copy}))
     assert any(
         p.startswith("ingest: secretsmanager:DescribeSecret on arn:aws:secretsmanager:")
-        and "ingest/sinks/influxdb.py" in p
+        and "ingest/sinks/influx_auth.py" in p
         for p in problems
     ), problems
 

@@ -6,33 +6,39 @@ environment variables by the systemd unit), then:
 
 1. provisions the datasource and dashboard of the chosen store engine
    (``influxdb`` or ``liveanalytics``) and removes the other one;
-2. reads the Grafana admin password from Secrets Manager with the instance
-   profile (there is no default password: without it Grafana does not start);
-3. for InfluxDB, reads the store's secret: a ``token`` is used as is; a
-   ``username``/``password`` pair (the secret Timestream for InfluxDB creates)
-   signs in to the InfluxDB 2 API and gets a read-only token for the bucket,
-   reusing the one made on an earlier boot;
-4. writes everything grafana-server needs to a root-only environment file under
-   /run (memory only), which the grafana-server drop-in loads.
+2. reads from Secrets Manager, with the instance profile, the Grafana admin
+   password and Grafana's ``secret_key`` (there are no defaults: without them
+   Grafana does not start) and, for InfluxDB, the Grafana token secret, whose
+   ``token`` may only read the bucket (the token provisioner made it; this
+   setup never signs in to InfluxDB and never sees the store's admin secret);
+3. writes everything grafana-server needs to a root-only environment file under
+   /run (memory only), which the grafana-server drop-in loads: Grafana's own
+   settings as ``GF_<SECTION>_<KEY>`` overrides, and the inputs of the
+   provisioning files (``AQI_*``, ``AWS_REGION``).
 
-Exit codes: 0 on success, 2 for a configuration error, 3 when a secret or the
-InfluxDB API cannot be read. The cause is one line on stderr; secrets never are.
+With ``--refresh`` (aqi-grafana-refresh.timer, twice a day) it does the same
+again and restarts grafana-server when what it wrote changed: a rotated
+Grafana token reaches the datasource before the previous one is deleted (at
+the next rotation).
+
+Exit codes: 0 on success, 2 for a configuration error, 3 when a secret cannot be
+read. The cause is one line on stderr; secrets never are.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
-import requests
+from botocore.config import Config
 
 ENGINES = ("influxdb", "liveanalytics")
 DATASOURCE_FILES = {"influxdb": "influxdb.yaml", "liveanalytics": "timestream.yaml"}
@@ -40,11 +46,18 @@ DASHBOARD_FILES = {
     "influxdb": "air-quality-influxdb.json",
     "liveanalytics": "air-quality-timestream.json",
 }
-#: Description of the read-only InfluxDB authorization this setup creates and reuses.
-TOKEN_DESCRIPTION = "aqi-grafana read-only"
-DEFAULT_ORGANIZATION = "aqi"
 DEFAULT_BUCKET = "aq"
-HTTP_TIMEOUT = 15
+#: deploy.env names every deployment sets, whatever the engine.
+REQUIRED = (
+    "AWS_REGION",
+    "AQI_GRAFANA_ADMIN_SECRET_ARN",
+    "AQI_GRAFANA_SECRET_KEY_ARN",
+    "AQI_ALERT_TOPIC_ARN",
+)
+ENGINE_REQUIRED = {
+    "influxdb": ("AQI_INFLUXDB_URL", "AQI_INFLUXDB_SECRET_ARN"),
+    "liveanalytics": ("AQI_TIMESTREAM_DATABASE", "AQI_TIMESTREAM_TABLE"),
+}
 
 
 class SetupError(Exception):
@@ -53,6 +66,14 @@ class SetupError(Exception):
     def __init__(self, message: str, code: int = 3) -> None:
         super().__init__(message)
         self.code = code
+
+
+def grafana_variable(section: str, key: str) -> str:
+    """The environment variable that overrides ``[section] key`` of grafana.ini:
+    GF_<SECTION>_<KEY>, upper case, dots and dashes as underscores."""
+    return "GF_" + "_".join(
+        part.upper().replace(".", "_").replace("-", "_") for part in (section, key)
+    )
 
 
 @dataclass(frozen=True)
@@ -65,6 +86,13 @@ class Paths:
     env_file: Path = Path("/run/aqi-grafana/grafana.env")
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name, "false").strip().lower()
+    if value not in ("true", "false"):
+        raise SetupError(f"{name} must be true or false", 2)
+    return value == "true"
+
+
 @dataclass(frozen=True)
 class Settings:
     """The deploy.env variables this setup uses."""
@@ -72,7 +100,11 @@ class Settings:
     engine: str
     region: str
     admin_secret_arn: str
-    anonymous: bool
+    secret_key_arn: str
+    alert_topic_arn: str
+    anonymous: bool = False
+    cookie_secure: bool = False
+    root_url: str = ""
     influxdb_url: str = ""
     influxdb_database: str = DEFAULT_BUCKET
     influxdb_secret_arn: str = ""
@@ -84,31 +116,29 @@ class Settings:
         engine = env.get("AQI_STORE_ENGINE", "")
         if engine not in ENGINES:
             raise SetupError(f"AQI_STORE_ENGINE must be one of {', '.join(ENGINES)}", 2)
-        missing = [
-            name for name in ("AWS_REGION", "AQI_GRAFANA_ADMIN_SECRET_ARN") if not env.get(name)
-        ]
-        if engine == "influxdb":
-            missing += [
-                name
-                for name in ("AQI_INFLUXDB_URL", "AQI_INFLUXDB_SECRET_ARN")
-                if not env.get(name)
-            ]
-        else:
-            missing += [
-                name
-                for name in ("AQI_TIMESTREAM_DATABASE", "AQI_TIMESTREAM_TABLE")
-                if not env.get(name)
-            ]
+        missing = [name for name in (*REQUIRED, *ENGINE_REQUIRED[engine]) if not env.get(name)]
         if missing:
             raise SetupError(f"missing setting(s): {', '.join(missing)}", 2)
-        anonymous = env.get("AQI_GRAFANA_ANONYMOUS", "false").strip().lower()
-        if anonymous not in ("true", "false"):
-            raise SetupError("AQI_GRAFANA_ANONYMOUS must be true or false", 2)
+        root_url = env.get("AQI_GRAFANA_ROOT_URL", "").strip()
+        if root_url and (
+            urlsplit(root_url).scheme not in ("http", "https") or not urlsplit(root_url).hostname
+        ):
+            raise SetupError("AQI_GRAFANA_ROOT_URL must be an http:// or https:// URL", 2)
+        cookie_secure = _flag(env, "AQI_GRAFANA_COOKIE_SECURE")
+        if cookie_secure and not root_url.startswith("https://"):
+            # Browsers drop a secure cookie over plain HTTP: nobody could sign in.
+            raise SetupError(
+                "AQI_GRAFANA_COOKIE_SECURE=true needs an https:// AQI_GRAFANA_ROOT_URL", 2
+            )
         return cls(
             engine=engine,
             region=env["AWS_REGION"],
             admin_secret_arn=env["AQI_GRAFANA_ADMIN_SECRET_ARN"],
-            anonymous=anonymous == "true",
+            secret_key_arn=env["AQI_GRAFANA_SECRET_KEY_ARN"],
+            alert_topic_arn=env["AQI_ALERT_TOPIC_ARN"],
+            anonymous=_flag(env, "AQI_GRAFANA_ANONYMOUS"),
+            cookie_secure=cookie_secure,
+            root_url=root_url,
             influxdb_url=env.get("AQI_INFLUXDB_URL", "").rstrip("/"),
             influxdb_database=env.get("AQI_INFLUXDB_DATABASE") or DEFAULT_BUCKET,
             influxdb_secret_arn=env.get("AQI_INFLUXDB_SECRET_ARN", ""),
@@ -122,100 +152,31 @@ SecretReader = Callable[[str], str]
 
 def secrets_manager_reader(region: str) -> SecretReader:
     """Returns a function reading a secret's string with the default credential chain."""
-    client = boto3.client("secretsmanager", region_name=region)
+    client = boto3.client(
+        "secretsmanager", region_name=region, config=Config(retries={"mode": "standard"})
+    )
 
     def read(arn: str) -> str:
         try:
             value = client.get_secret_value(SecretId=arn).get("SecretString")
         except Exception as error:
             raise SetupError(f"cannot read secret {arn}: {type(error).__name__}") from None
-        if not value:
+        if not value or not value.strip():
             raise SetupError(f"secret {arn} has no string value")
-        return str(value)
+        return str(value).strip()
 
     return read
 
 
-def influxdb_credentials(raw: str) -> dict[str, str]:
-    """Parses the InfluxDB secret: JSON with ``token``, or ``username`` and ``password``."""
+def read_token(raw: str) -> str:
+    """The ``token`` of the Grafana token secret (JSON ``{"token": ..., "authorization_id": ...}``)."""
     try:
         secret = json.loads(raw)
     except json.JSONDecodeError:
-        raise SetupError("the InfluxDB secret is not JSON") from None
-    if not isinstance(secret, dict):
-        raise SetupError("the InfluxDB secret is not a JSON object")
-    if secret.get("token") or (secret.get("username") and secret.get("password")):
-        return {str(key): str(value) for key, value in secret.items()}
-    raise SetupError("the InfluxDB secret holds neither token nor username/password")
-
-
-class InfluxDBTokens:
-    """Gets a read-only token for one bucket through the InfluxDB 2 API."""
-
-    def __init__(self, url: str, session: requests.Session | None = None) -> None:
-        self.url = url
-        self.session = session or requests.Session()
-
-    def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        try:
-            response = self.session.request(
-                method, f"{self.url}{path}", timeout=HTTP_TIMEOUT, **kwargs
-            )
-        except requests.RequestException as error:
-            raise SetupError(f"InfluxDB {method} {path}: {type(error).__name__}") from None
-        if response.status_code >= 400:
-            raise SetupError(f"InfluxDB {method} {path}: HTTP {response.status_code}")
-        return response
-
-    def read_token(self, username: str, password: str, organization: str, bucket: str) -> str:
-        """Signs in, finds or creates the read-only authorization, signs out."""
-        self._call("POST", "/api/v2/signin", auth=(username, password))
-        try:
-            orgs = self._call("GET", "/api/v2/orgs", params={"org": organization}).json()
-            if not orgs.get("orgs"):
-                raise SetupError(f"InfluxDB organization {organization!r} not found")
-            org_id = orgs["orgs"][0]["id"]
-            buckets = self._call(
-                "GET", "/api/v2/buckets", params={"name": bucket, "orgID": org_id}
-            ).json()
-            if not buckets.get("buckets"):
-                raise SetupError(f"InfluxDB bucket {bucket!r} not found")
-            bucket_id = buckets["buckets"][0]["id"]
-            wanted = [
-                {
-                    "action": "read",
-                    "resource": {"type": "buckets", "id": bucket_id, "orgID": org_id},
-                }
-            ]
-            existing = self._call("GET", "/api/v2/authorizations", params={"orgID": org_id}).json()
-            for auth in existing.get("authorizations", []):
-                if (
-                    auth.get("description") == TOKEN_DESCRIPTION
-                    and auth.get("status") == "active"
-                    and auth.get("token")
-                    and _same_permissions(auth.get("permissions", []), wanted)
-                ):
-                    return str(auth["token"])
-            created = self._call(
-                "POST",
-                "/api/v2/authorizations",
-                json={"orgID": org_id, "description": TOKEN_DESCRIPTION, "permissions": wanted},
-            ).json()
-            token = created.get("token")
-            if not token:
-                raise SetupError("InfluxDB returned an authorization without a token")
-            return str(token)
-        finally:
-            with contextlib.suppress(requests.RequestException):
-                self.session.post(f"{self.url}/api/v2/signout", timeout=HTTP_TIMEOUT)
-
-
-def _same_permissions(actual: list[dict[str, Any]], wanted: list[dict[str, Any]]) -> bool:
-    def key(permission: dict[str, Any]) -> tuple[str, str, str]:
-        resource = permission.get("resource", {})
-        return (permission.get("action", ""), resource.get("type", ""), resource.get("id", ""))
-
-    return sorted(map(key, actual)) == sorted(map(key, wanted))
+        raise SetupError("the InfluxDB token secret is not JSON") from None
+    if not isinstance(secret, dict) or not secret.get("token"):
+        raise SetupError("the InfluxDB token secret holds no token")
+    return str(secret["token"])
 
 
 def enable_engine(engine: str, paths: Paths) -> None:
@@ -257,27 +218,22 @@ def write_env_file(path: Path, values: Mapping[str, str]) -> None:
 
 
 def grafana_environment(settings: Settings, read_secret: SecretReader) -> dict[str, str]:
-    """The variables grafana-server gets: its own GF_* and the provisioning inputs."""
-    admin_password = read_secret(settings.admin_secret_arn).strip()
-    if not admin_password:
-        raise SetupError("the Grafana admin secret is empty")
+    """The variables grafana-server gets: its own settings and the provisioning inputs."""
     values = {
-        "GF_SECURITY_ADMIN_PASSWORD": admin_password,
-        "GF_AUTH_ANONYMOUS_ENABLED": "true" if settings.anonymous else "false",
+        grafana_variable("security", "admin_password"): read_secret(settings.admin_secret_arn),
+        grafana_variable("security", "secret_key"): read_secret(settings.secret_key_arn),
+        grafana_variable("security", "cookie_secure"): str(settings.cookie_secure).lower(),
+        grafana_variable("auth.anonymous", "enabled"): str(settings.anonymous).lower(),
         "AWS_REGION": settings.region,
+        "AQI_ALERT_TOPIC_ARN": settings.alert_topic_arn,
     }
+    if settings.root_url:
+        values[grafana_variable("server", "root_url")] = settings.root_url
     if settings.engine == "influxdb":
-        credentials = influxdb_credentials(read_secret(settings.influxdb_secret_arn))
-        token = credentials.get("token") or InfluxDBTokens(settings.influxdb_url).read_token(
-            credentials["username"],
-            credentials["password"],
-            credentials.get("organization") or DEFAULT_ORGANIZATION,
-            credentials.get("bucket") or settings.influxdb_database,
-        )
         values |= {
             "AQI_INFLUXDB_URL": settings.influxdb_url,
             "AQI_INFLUXDB_DATABASE": settings.influxdb_database,
-            "AQI_INFLUXDB_TOKEN": token,
+            "AQI_INFLUXDB_TOKEN": read_token(read_secret(settings.influxdb_secret_arn)),
         }
     else:
         values |= {
@@ -299,12 +255,42 @@ def run(
     return values
 
 
-def main() -> int:
+def restart_grafana() -> None:
+    """Restarts grafana-server if it runs (it reads its environment only at start)."""
+    subprocess.run(["systemctl", "try-restart", "grafana-server.service"], check=True, timeout=120)
+
+
+def refresh(
+    env: Mapping[str, str],
+    paths: Paths,
+    read_secret: SecretReader | None = None,
+    restart: Callable[[], None] = restart_grafana,
+) -> bool:
+    """Runs the setup again; restarts Grafana when the environment file changed."""
+    before = paths.env_file.read_bytes() if paths.env_file.exists() else None
+    run(env, paths, read_secret)
+    if paths.env_file.read_bytes() == before:
+        return False
+    restart()
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
     try:
+        if args == ["--refresh"]:
+            changed = refresh(os.environ, Paths())
+            print(
+                f"aqi-grafana-setup: refreshed, {'restarted' if changed else 'unchanged'}",
+                file=sys.stderr,
+            )
+            return 0
+        if args:
+            raise SetupError("usage: aqi-grafana-setup [--refresh]", 2)
         values = run(os.environ, Paths())
-    except SetupError as error:
+    except (SetupError, subprocess.SubprocessError) as error:
         print(f"aqi-grafana-setup: {error}", file=sys.stderr)
-        return error.code
+        return error.code if isinstance(error, SetupError) else 3
     engine = os.environ["AQI_STORE_ENGINE"]
     print(f"aqi-grafana-setup: engine={engine} wrote {', '.join(sorted(values))}", file=sys.stderr)
     return 0
