@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dashboard.queries import INFLUXQL, TIMESTREAM_SQL, Queries
+from dashboard.queries import INFLUX_ALL, INFLUXQL, TIMESTREAM_ALL, TIMESTREAM_SQL, Queries
 
 Json = dict[str, Any]
 
@@ -27,16 +27,20 @@ class Engine:
     datasource_type: str
     datasource_uid: str
     queries: Queries
+    #: What a selection variable's "All" puts in the query text.
+    all_value: str
 
     @property
     def datasource(self) -> Json:
         return {"type": self.datasource_type, "uid": self.datasource_uid}
 
-    def target(self, query: str, *, table: bool = False, alias: str = "") -> Json:
+    def target(
+        self, query: str, *, table: bool = False, alias: str = "", ref_id: str = "A"
+    ) -> Json:
         """A panel target running ``query`` (``table``: one frame with a row per point)."""
         if self.datasource_type == INFLUXDB_TYPE:
             target: Json = {
-                "refId": "A",
+                "refId": ref_id,
                 "datasource": self.datasource,
                 "rawQuery": True,
                 "query": query,
@@ -45,7 +49,17 @@ class Engine:
             if alias:
                 target["alias"] = alias
             return target
-        return {"refId": "A", "datasource": self.datasource, "rawQuery": query}
+        return {"refId": ref_id, "datasource": self.datasource, "rawQuery": query}
+
+    def split_by(self, column: str) -> list[Json]:
+        """Transformations that give each value of ``column`` its own series.
+
+        InfluxDB does it with ``GROUP BY``; Timestream returns one frame, which
+        Grafana's "partition by values" splits.
+        """
+        if self.datasource_type == INFLUXDB_TYPE:
+            return []
+        return [{"id": "partitionByValues", "options": {"fields": [column], "keepFields": False}}]
 
     def variable_query(self, query: str) -> Any:
         """The ``query`` of a query variable, in the form each datasource saves it.
@@ -64,6 +78,7 @@ INFLUXDB = Engine(
     datasource_type=INFLUXDB_TYPE,
     datasource_uid=INFLUXDB_UID,
     queries=INFLUXQL,
+    all_value=INFLUX_ALL,
 )
 
 TIMESTREAM = Engine(
@@ -72,6 +87,7 @@ TIMESTREAM = Engine(
     datasource_type=TIMESTREAM_TYPE,
     datasource_uid=TIMESTREAM_UID,
     queries=TIMESTREAM_SQL,
+    all_value=TIMESTREAM_ALL,
 )
 
 ENGINES = (INFLUXDB, TIMESTREAM)

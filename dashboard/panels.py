@@ -10,8 +10,15 @@ import html
 from typing import Any
 
 from dashboard.engines import Engine, Json
-from dashboard.queries import FRESHNESS_WINDOW, TABLE_LIMIT
-from ingest import daqi, model
+from dashboard.queries import (
+    DAILY_WINDOWS,
+    FRESHNESS_WINDOW,
+    LABEL_REGEX,
+    MAP_SPAN,
+    TABLE_LIMIT,
+)
+from ingest import daqi, humidity, model
+from ingest.sinks.influxdb import LABEL_FIELD
 
 TITLE = "Air Quality Monitoring"
 #: Schema version of dashboards saved by Grafana 12.0; later releases load it as is.
@@ -20,12 +27,51 @@ SCHEMA_VERSION = 41
 #: The measures a visitor can choose, in menu order.
 MEASURE_CHOICES = ("aqi", "pm25", "pm10", "temperature", "humidity", "pressure")
 
+#: Auto-refresh of a public dashboard: every visitor's browser re-runs every
+#: panel's query at this pace, so it bounds the load on the store.
+REFRESH = "5m"
+REFRESH_CHOICES = ("5m", "15m", "1h")
+
 #: Freshness thresholds in seconds: green until 10 minutes, amber until 20, red after.
 FRESHNESS_WARN = 600
 FRESHNESS_STALE = 1200
 
 W24 = model.WINDOW_24H
 W5 = model.WINDOW_5M
+DAILY = " and ".join(DAILY_WINDOWS)
+
+#: Grafana unit ids (grafana-foundation-sdk ``units``) of each measure, in the
+#: unit the feed reports: the pressure in Pa (Grafana shows it SI-prefixed, e.g.
+#: 101 kPa; it has no unit that would show a value stored in Pa as hPa).
+UNITS: dict[str, str] = {
+    "aqi": "none",
+    "pm25": "conμgm3",
+    "pm10": "conμgm3",
+    "temperature": "celsius",
+    "humidity": "humidity",
+    "pressure": "pressurepa",
+}
+
+#: The selection a visitor sees first (Grafana keeps a saved value that the
+#: menu lists; one it does not list falls back to All). A place of the UK with
+#: many PM sensors: the dashboard opens on data. Change it here and run
+#: ``make dashboard``.
+DEFAULT_SELECTION: dict[str, str] = {"country": "GB", "place": "London"}
+
+#: The selection as the panels' text shows it, e.g. "at ${location:text}".
+AT = "${location:text} (${place:text}, ${country:text})"
+
+#: Data link from a map marker or a table row to this dashboard with that
+#: location selected, keeping the time range and the measure.
+LOCATION_LINK: Json = {
+    "title": "Show ${__data.fields." + LABEL_FIELD + "}",
+    "url": (
+        "/d/${__dashboard.uid}/${__dashboard}?${__url_time_range}&${measure:queryparam}"
+        "&var-country=${__data.fields.country}&var-place=${__data.fields.place:percentencode}"
+        "&var-location=${__data.fields.location_id}"
+    ),
+    "targetBlank": False,
+}
 
 
 def daqi_thresholds() -> Json:
@@ -48,15 +94,33 @@ def daqi_value_mappings() -> list[Json]:
     ]
 
 
+def band_colour(band: str) -> str:
+    """A band's colour: the official colour of its highest index."""
+    return daqi.COLOURS[daqi.BAND_UPPER[band]]
+
+
 def band_value_mappings() -> list[Json]:
     """Band names coloured with the colour of the band's highest index."""
-    top = {band: max(i for i, b in daqi.BANDS.items() if b == band) for band in daqi.ADVICE}
     return [
         {
             "type": "value",
             "options": {
-                band: {"color": daqi.COLOURS[index], "index": n}
-                for n, (band, index) in enumerate(top.items())
+                band: {"color": band_colour(band), "index": n}
+                for n, band in enumerate(daqi.BAND_ORDER)
+            },
+        }
+    ]
+
+
+def humid_value_mappings() -> list[Json]:
+    """The humid flag as words, a flagged reading in blue."""
+    threshold = f"{humidity.THRESHOLD_RH:g}"
+    return [
+        {
+            "type": "value",
+            "options": {
+                "1": {"text": f"humid (RH ≥ {threshold} %)", "color": "blue", "index": 0},
+                "0": {"text": "no", "color": "text", "index": 1},
             },
         }
     ]
@@ -84,20 +148,22 @@ def _panel(
 def _aqi_stat(
     engine: Engine, *, panel_id: int, title: str, query: str, x: int, what: str, whole: bool
 ) -> Json:
-    """A DAQI stat; ``whole`` values (a maximum) also show their band name."""
+    """A DAQI stat, one value per daily window; ``whole`` values (a maximum) show their band."""
     return _panel(
         panel_id,
         "stat",
         title,
-        f"{what} DAQI at location $location over the time range. Reads the 24-hour window "
-        f"({W24}), the only one that carries the index. Coloured in the official DAQI colour "
-        "of the index the value rounds to (halves up).",
+        f"{what} DAQI at {AT} over the time range, one value per daily window: {DAILY} "
+        f"({W24}: the feed's rolling 24-hour means; 1d: the archive's calendar-day means, the "
+        "daily index proper), the only windows that carry the index. Coloured in the official "
+        "DAQI colour of the index the value rounds to (halves up).",
         (x, 0, 6, 5),
         datasource=engine.datasource,
-        targets=[engine.target(query)],
+        targets=[engine.target(query, alias="$tag_window")],
+        transformations=engine.split_by("window"),
         fieldConfig={
             "defaults": {
-                "unit": "none",
+                "unit": UNITS["aqi"],
                 "decimals": 0 if whole else 1,
                 "min": 1,
                 "max": daqi.MAX_INDEX,
@@ -113,7 +179,7 @@ def _aqi_stat(
             "colorMode": "background",
             "graphMode": "none",
             "justifyMode": "center",
-            "textMode": "value",
+            "textMode": "auto",
             "orientation": "auto",
             "showPercentChange": False,
             "wideLayout": True,
@@ -200,26 +266,30 @@ def legend_panel() -> Json:
     )
 
 
+def measure_units() -> list[Json]:
+    """Each measure's fields in its unit: fields and series are named after the measure."""
+    return [
+        {
+            "matcher": {"id": "byRegexp", "options": f"^{name}\\b.*"},
+            "properties": [{"id": "unit", "value": unit}],
+        }
+        for name, unit in UNITS.items()
+    ]
+
+
 def evolution_panel(engine: Engine) -> Json:
-    transformations: list[Json] = []
-    if engine.key == "timestream":
-        transformations.append(
-            {
-                "id": "partitionByValues",
-                "options": {"fields": ["window"], "keepFields": False},
-            }
-        )
     return _panel(
         5,
         "timeseries",
-        "Evolution of $measure at location $location",
-        f"Mean of $measure per display interval at location $location, one line per window: "
-        f"{W5} (5-minute means, the finer one) and {W24} (24-hour means). The DAQI (aqi) "
-        f"exists only in the {W24} window, so it draws one line.",
+        f"Evolution of $measure at {AT}",
+        f"Mean of $measure per display interval at {AT}, one line per window: "
+        f"{W5} (5-minute means, the finer one), 1h (hourly means of the archive), {W24} "
+        "(rolling 24-hour means) and 1d (calendar-day means of the archive). The DAQI (aqi) "
+        f"exists only in the daily windows ({DAILY}). Units: µg/m³ for PM, °C, %, Pa.",
         (0, 5, 18, 8),
         datasource=engine.datasource,
-        targets=[engine.target(engine.queries.evolution, alias="$tag_window")],
-        transformations=transformations,
+        targets=[engine.target(engine.queries.evolution, alias="$measure $tag_window")],
+        transformations=engine.split_by("window"),
         fieldConfig={
             "defaults": {
                 "color": {"mode": "palette-classic"},
@@ -230,9 +300,9 @@ def evolution_panel(engine: Engine) -> Json:
                     "showPoints": "auto",
                     "spanNulls": False,
                 },
-                "unit": "none",
+                "unit": UNITS["aqi"],
             },
-            "overrides": [],
+            "overrides": measure_units(),
         },
         options={
             "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
@@ -241,28 +311,64 @@ def evolution_panel(engine: Engine) -> Json:
     )
 
 
+def _map_layer(band: str) -> Json:
+    """The markers of one DAQI band: its query, its colour, its name in the legend."""
+    return {
+        "type": "markers",
+        "name": band,
+        "tooltip": True,
+        "filterData": {"id": "byRefId", "options": band},
+        "location": {"mode": "coords", "latitude": "latitude", "longitude": "longitude"},
+        "config": {
+            "showLegend": True,
+            "style": {
+                "color": {"fixed": band_colour(band)},
+                "opacity": 0.9,
+                "size": {"fixed": 10},
+                "symbol": {"mode": "fixed", "fixed": "img/icons/marker/circle.svg"},
+                "text": {"mode": "field", "field": "aqi", "fixed": ""},
+                "textConfig": {
+                    "fontSize": 9,
+                    "textAlign": "center",
+                    "textBaseline": "middle",
+                    "offsetX": 0,
+                    "offsetY": 0,
+                },
+            },
+        },
+    }
+
+
 def map_panel(engine: Engine) -> Json:
     return _panel(
         6,
         "geomap",
         "AQI map",
-        f"One marker per location: its newest DAQI in the time range ({W24} window), coloured "
-        "in the official DAQI colour of the index. Hover a marker for the location, index, "
-        "band, PM2.5, PM10 and the time of that reading.",
+        f"One marker per location: its newest DAQI ({W24} window) in the last {MAP_SPAN} "
+        "before the end of the time range, whatever the range, one layer per DAQI band in "
+        "the band's colour (Defra's index colours; a band takes the colour of its highest "
+        "index). Hover a marker for the place, index, band, PM2.5, PM10 and how many of its "
+        f"PM readings in that span were flagged humid (RH ≥ {humidity.THRESHOLD_RH:g} %: "
+        "optical sensors over-read in fog); click it to open the dashboard on that location.",
         (0, 13, 12, 12),
         datasource=engine.datasource,
-        targets=[engine.target(engine.queries.aqi_map, table=True)],
+        targets=[
+            engine.target(engine.queries.aqi_map[band], table=True, ref_id=band)
+            for band in daqi.BAND_ORDER
+        ],
         fieldConfig={
             "defaults": {
                 "color": {"mode": "thresholds"},
                 "thresholds": daqi_thresholds(),
-                "unit": "none",
+                "unit": UNITS["aqi"],
+                "links": [LOCATION_LINK],
             },
             "overrides": [
                 {
                     "matcher": {"id": "byName", "options": "band"},
                     "properties": [{"id": "mappings", "value": band_value_mappings()}],
-                }
+                },
+                *measure_units(),
             ],
         },
         options={
@@ -276,35 +382,7 @@ def map_panel(engine: Engine) -> Json:
                 "showDebug": False,
             },
             "basemap": {"type": "default", "name": "Basemap"},
-            "layers": [
-                {
-                    "type": "markers",
-                    "name": "AQI",
-                    "tooltip": True,
-                    "location": {
-                        "mode": "coords",
-                        "latitude": "latitude",
-                        "longitude": "longitude",
-                    },
-                    "config": {
-                        "showLegend": True,
-                        "style": {
-                            "color": {"field": "aqi", "fixed": daqi.COLOURS[1]},
-                            "opacity": 0.9,
-                            "size": {"fixed": 10},
-                            "symbol": {"mode": "fixed", "fixed": "img/icons/marker/circle.svg"},
-                            "text": {"mode": "field", "field": "aqi", "fixed": ""},
-                            "textConfig": {
-                                "fontSize": 9,
-                                "textAlign": "center",
-                                "textBaseline": "middle",
-                                "offsetX": 0,
-                                "offsetY": 0,
-                            },
-                        },
-                    },
-                }
-            ],
+            "layers": [_map_layer(band) for band in daqi.BAND_ORDER],
             "tooltip": {"mode": "details"},
         },
     )
@@ -314,27 +392,43 @@ def table_panel(engine: Engine) -> Json:
     return _panel(
         7,
         "table",
-        "Readings of $measure at location $location",
-        f"Every stored reading of $measure at location $location in the time range, newest "
-        f"first (at most {TABLE_LIMIT}), from both windows: filter the window column for "
-        f"{W5} or {W24}. Column filters are on; the panel menu's Inspect > Data downloads "
-        "the rows as CSV.",
+        f"Readings of $measure at {AT}",
+        f"Every stored reading of $measure at {AT} in the time range, newest first (at most "
+        f"{TABLE_LIMIT}), from every window: filter the window column for {W5}, 1h, {W24} or "
+        f"1d. The humid column flags PM readings taken at RH ≥ {humidity.THRESHOLD_RH:g} % "
+        "(judged on the humidity beside it): optical sensors over-read then. Click a row to "
+        "open the dashboard on its location. Column filters are on; the panel menu's Inspect > "
+        "Data downloads the rows as CSV.",
         (12, 13, 12, 12),
         datasource=engine.datasource,
         targets=[engine.target(engine.queries.readings_table, table=True)],
         fieldConfig={
             "defaults": {
-                "custom": {"filterable": True, "align": "auto"},
+                "custom": {
+                    "filterable": True,
+                    "align": "auto",
+                    "footer": {"reducers": ["countAll"]},
+                },
                 "color": {"mode": "thresholds"},
                 "thresholds": {"mode": "absolute", "steps": [{"color": "text", "value": None}]},
+                "links": [LOCATION_LINK],
             },
-            "overrides": [],
+            "overrides": [
+                *measure_units(),
+                {
+                    "matcher": {"id": "byName", "options": model.HUMID},
+                    "properties": [
+                        {"id": "mappings", "value": humid_value_mappings()},
+                        {"id": "custom.cellOptions", "value": {"type": "color-text"}},
+                    ],
+                },
+                {
+                    "matcher": {"id": "byName", "options": model.HUMID_RH},
+                    "properties": [{"id": "unit", "value": UNITS["humidity"]}],
+                },
+            ],
         },
-        options={
-            "showHeader": True,
-            "cellHeight": "sm",
-            "footer": {"show": True, "reducer": ["count"], "countRows": True, "fields": ""},
-        },
+        options={"showHeader": True, "cellHeight": "sm"},
     )
 
 
@@ -367,12 +461,59 @@ def panels(engine: Engine) -> list[Json]:
     ]
 
 
-def variables(engine: Engine) -> list[Json]:
-    """``measure`` (fixed list) and ``location`` (the locations in the store, searchable).
+_SELECTION_TEXT = {
+    "country": ("Country", "Country code of the locations (Sensor.Community's)."),
+    "place": (
+        "Place",
+        "Nearest named place of the locations (GeoNames, offline) with a reading in the time "
+        "range the dashboard was loaded with.",
+    ),
+    "location": (
+        "Location",
+        "Locations with a reading in the time range the dashboard was loaded with, by place "
+        "and Sensor.Community location id.",
+    ),
+}
 
-    Both go into the query text, so neither takes a value outside its list.
+
+def _selection_variable(engine: Engine, name: str, query: str, *, regex: str = "") -> Json:
+    """A chained, multi-value selection variable with All, refreshed on dashboard load."""
+    label, description = _SELECTION_TEXT[name]
+    default = DEFAULT_SELECTION.get(name)
+    current: Json = (
+        {"selected": True, "text": [default], "value": [default]}
+        if default
+        else {"selected": True, "text": ["All"], "value": ["$__all"]}
+    )
+    return {
+        "type": "query",
+        "name": name,
+        "label": label,
+        "description": description,
+        "datasource": engine.datasource,
+        "query": engine.variable_query(query),
+        "definition": query,
+        "refresh": 1,
+        # Alphabetical (case-insensitive) by the text the menu shows.
+        "sort": 5,
+        "regex": regex,
+        "multi": True,
+        "includeAll": True,
+        "allValue": engine.all_value,
+        "allowCustomValue": False,
+        "current": current,
+        "options": [],
+        "hide": 0,
+    }
+
+
+def variables(engine: Engine) -> list[Json]:
+    """``measure`` (fixed list) and the chained selection country -> place -> location.
+
+    Their values go into the query text, so none takes a value outside its list.
     """
     first = MEASURE_CHOICES[0]
+    q = engine.queries
     return [
         {
             "type": "custom",
@@ -387,24 +528,9 @@ def variables(engine: Engine) -> list[Json]:
             "allowCustomValue": False,
             "hide": 0,
         },
-        {
-            "type": "query",
-            "name": "location",
-            "label": "Location ID",
-            "description": "Sensor.Community location id; type in the menu to search.",
-            "datasource": engine.datasource,
-            "query": engine.variable_query(engine.queries.location_variable),
-            "definition": engine.queries.location_variable,
-            "refresh": 2,
-            "sort": 3,
-            "regex": "",
-            "multi": False,
-            "includeAll": False,
-            "allowCustomValue": False,
-            "current": {},
-            "options": [],
-            "hide": 0,
-        },
+        _selection_variable(engine, "country", q.country_variable),
+        _selection_variable(engine, "place", q.place_variable, regex=q.place_regex),
+        _selection_variable(engine, "location", q.location_variable, regex=LABEL_REGEX),
     ]
 
 
@@ -415,15 +541,15 @@ def dashboard(engine: Engine) -> Json:
         "title": TITLE,
         "description": (
             f"Sensor.Community readings and the UK DAQI, stored in {engine.label}. "
-            "Choose a measure, a location and a time range."
+            "Choose a measure, a country, a place, locations and a time range."
         ),
         "tags": ["air-quality", "daqi", engine.key],
         "timezone": "utc",
         "editable": False,
         "graphTooltip": 1,
-        "refresh": "1m",
+        "refresh": REFRESH,
         "time": {"from": "now-24h", "to": "now"},
-        "timepicker": {"refresh_intervals": ["1m", "5m", "15m", "1h"]},
+        "timepicker": {"refresh_intervals": list(REFRESH_CHOICES)},
         "schemaVersion": SCHEMA_VERSION,
         "version": 1,
         "fiscalYearStartMonth": 0,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import signal
 import sys
@@ -49,6 +50,12 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("--interval", "AQI_INTERVAL", "60", "seconds between cycle starts"),
     ("--master", "AQI_SPARK_MASTER", "local[*]", "Spark master URL"),
     ("--driver-memory", "AQI_SPARK_DRIVER_MEMORY", "1g", "Spark driver memory"),
+    (
+        "--humidity-kappa",
+        "AQI_HUMIDITY_KAPPA",
+        "off",
+        "write humidity-corrected PM columns with this hygroscopicity kappa (e.g. 0.4)",
+    ),
 )
 
 
@@ -84,6 +91,23 @@ def windows_of(text: str) -> list[str]:
     if unknown or not windows:
         raise ConfigError(f"--feeds takes a list of {', '.join(model.WINDOWS)}, not {text!r}")
     return windows
+
+
+def kappa_of(text: str) -> float | None:
+    """The --humidity-kappa value: None for off, else a kappa in (0, MAX_KAPPA]."""
+    if text.strip().lower() in ("", "off"):
+        return None
+    from ingest.humidity import MAX_KAPPA
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 < value <= MAX_KAPPA:
+        raise ConfigError(
+            f"--humidity-kappa must be off or a number in (0, {MAX_KAPPA:g}], not {text!r}"
+        )
+    return value
 
 
 def interval_of(text: str) -> float:
@@ -139,6 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         windows = windows_of(args.feeds)
         interval = interval_of(args.interval)
+        kappa = kappa_of(args.humidity_kappa)
         sink = open_sink(args.sink)
     except (ConfigError, SinkError) as exc:
         print(f"aqi-ingest: error: {exc}", file=sys.stderr)
@@ -150,7 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNREACHABLE
     stop = StopFlag()
     with stop.installed():
-        return run(args, sink, windows, interval, Path(args.state_dir), stop=stop)
+        return run(
+            args, sink, windows, interval, Path(args.state_dir), stop=stop, humidity_kappa=kappa
+        )
 
 
 def run(
@@ -161,6 +188,7 @@ def run(
     state_dir: Path,
     *,
     stop: StopFlag,
+    humidity_kappa: float | None = None,
 ) -> int:
     from pyspark.sql import SparkSession
 
@@ -182,7 +210,7 @@ def run(
         with stop.installed():
             source = open_source(args.source, windows, state_dir / "spool")
             try:
-                ingestor = Ingestor(spark, source, sink, state_dir)
+                ingestor = Ingestor(spark, source, sink, state_dir, humidity_kappa=humidity_kappa)
             except (SinkError, ValueError) as exc:
                 print(f"aqi-ingest: error: {exc}", file=sys.stderr)
                 return EXIT_UNREACHABLE if isinstance(exc, SinkError) else EXIT_CONFIG

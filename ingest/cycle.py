@@ -20,7 +20,8 @@ from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
-from ingest import daqi, model, transform
+from ingest import daqi, humidity, model, transform
+from ingest.places import PlaceCache, with_places
 from ingest.sinks.base import Sink, Watermarks, WriteResult
 from ingest.sources import Feed, Source
 from ingest.state import Quarantine, WatermarkFile
@@ -116,12 +117,22 @@ class CycleReport:
 class Ingestor:
     """Runs cycles against one source and one sink, with one SparkSession."""
 
-    def __init__(self, spark: SparkSession, source: Source, sink: Sink, state_dir: Path) -> None:
+    def __init__(
+        self,
+        spark: SparkSession,
+        source: Source,
+        sink: Sink,
+        state_dir: Path,
+        *,
+        humidity_kappa: float | None = None,
+    ) -> None:
         self.spark = spark
         self.source = source
         self.sink = sink
         self.marks_file = WatermarkFile(state_dir)
         self.quarantine = Quarantine(state_dir)
+        self.places = PlaceCache(state_dir)
+        self.humidity_kappa = humidity_kappa
         self.cycles = 0
         marks = self.marks_file.load()
         if marks is None:
@@ -178,11 +189,11 @@ class Ingestor:
                 F.sum(F.when(valid_rows, F.col(transform.INVALID)).otherwise(0)).alias("invalid"),
                 F.sum(F.when(valid_rows, transform.missing_index()).otherwise(0)).alias("no_index"),
             )
-            valid = observed.where(valid_rows)
-            # Old readings are dropped before the shuffle that drops duplicates: at
-            # the live cadence most records of a 5-minute feed were stored before.
-            new = self._only_new(valid).dropDuplicates(list(model.KEY))
-            result = self.sink.write(transform.sink_frame(new))
+            valid = observed.where(valid_rows).dropDuplicates(list(model.KEY))
+            # Humidity is matched over the whole feed, places only for what gets stored.
+            judged = humidity.with_humidity(valid, self.humidity_kappa)
+            named = with_places(self.spark, self._only_new(judged), self.places)
+            result = self.sink.write(transform.sink_frame(named))
             counts = totals.get
         report.fetched = int(counts["fetched"])
         report.invalid_values = int(counts["invalid"] or 0)
@@ -193,7 +204,7 @@ class Ingestor:
                 report.quarantined += self._quarantine_unusable(feeds)
         self._record(result, report)
         if summary:  # before the commit deletes the spooled feeds it reads
-            report.summary = summarize(valid.dropDuplicates(list(model.KEY)))
+            report.summary = summarize(valid)
         if report.ok:
             with _timed(report, "state"):
                 self._advance(result.marks)

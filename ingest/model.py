@@ -14,6 +14,10 @@ from typing import Final
 WINDOW_5M: Final = "5m"
 WINDOW_24H: Final = "24h"
 WINDOWS: Final = (WINDOW_5M, WINDOW_24H)
+#: Windows of the archive backfill: hourly means and calendar-day means (the
+#: daily DAQI proper). The dashboard reads them beside the feed windows.
+WINDOW_1H: Final = "1h"
+WINDOW_1D: Final = "1d"
 
 #: Sensor.Community ``value_type`` -> measure column. P1 is PM10 and P2 is PM2.5
 #: (airrohr firmware convention).
@@ -34,8 +38,20 @@ MEASURE_COLUMNS: Final[dict[str, str]] = {
 #: Measure columns (all doubles), in storage order.
 MEASURES: Final = tuple(MEASURE_COLUMNS.values())
 
+#: Place of a location: the nearest named place and its region (first-level
+#: subdivision, e.g. Scotland), from its coordinates (:mod:`ingest.places`).
+PLACE_COLUMNS: Final = ("place", "region")
+
 #: Identifying columns. Dimensions in Timestream, tags in InfluxDB.
-DIMENSIONS: Final = ("window", "sensor_id", "location_id", "country", "sensor_type", "indoor")
+DIMENSIONS: Final = (
+    "window",
+    "sensor_id",
+    "location_id",
+    "country",
+    "sensor_type",
+    "indoor",
+    *PLACE_COLUMNS,
+)
 
 #: Location columns (doubles; null when missing or out of range).
 LOCATION: Final = ("latitude", "longitude", "altitude")
@@ -43,6 +59,17 @@ LOCATION: Final = ("latitude", "longitude", "altitude")
 #: DAQI columns: integer indices 1..10 and the band name, null when not computed.
 INDEX_COLUMNS: Final = ("aqi_pm25", "aqi_pm10", "aqi")
 BAND_COLUMN: Final = "band"
+
+#: Humidity flag of a PM reading (:mod:`ingest.humidity`): 1 when its location
+#: reported a relative humidity at or above the threshold in the same feed, else
+#: 0 (null on readings without PM); and the humidity it was judged on (null when
+#: the location reported none).
+HUMID: Final = "humid"
+HUMID_RH: Final = "humid_rh"
+#: PM corrected for hygroscopic growth (opt-in, null when off or not computable);
+#: never replaces the measured pm25 and pm10.
+CORRECTED: Final[dict[str, str]] = {"pm25": "pm25_rh_corrected", "pm10": "pm10_rh_corrected"}
+HUMIDITY_COLUMNS: Final = (HUMID, HUMID_RH, *CORRECTED.values())
 
 #: Always present: how many values the sensor reported in this reading. Gives
 #: every stored reading at least one field (InfluxDB and Timestream need one).
@@ -63,6 +90,7 @@ COLUMNS: Final = (
     BAND_COLUMN,
     VALUE_COUNT,
     EXTRA,
+    *HUMIDITY_COLUMNS,
 )
 
 #: Name of the InfluxDB measurement, the Timestream multi-measure name and the

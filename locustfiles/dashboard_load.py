@@ -37,7 +37,13 @@ from locustfiles.arrivals import (
     DEFAULT_TIME_SCALE,
     ArrivalSchedule,
 )
-from locustfiles.panel_queries import DashboardError, PanelQuery, load_dashboard, panel_queries
+from locustfiles.panel_queries import (
+    ALL,
+    DashboardError,
+    PanelQuery,
+    load_dashboard,
+    panel_queries,
+)
 from locustfiles.thresholds import DEFAULT_THRESHOLDS, RunSummary, Thresholds, missed_thresholds
 
 logger = logging.getLogger("dashboard_load")
@@ -246,9 +252,17 @@ class DashboardVisitor(FastHttpUser):
     def open_pages(self, measure: str, location: str) -> None:
         settings = self.settings
         self.client.get("/dashboards", name="/dashboards")
-        query = urlencode({"var-measure": measure, "var-location": location})
+        query = urlencode(
+            {f"var-{name}": value for name, value in selection(measure, location).items()}
+        )
         path = f"/d/{settings.dashboard_uid}/{settings.dashboard_slug}"
         self.client.get(f"{path}?{query}", name=path)
+
+
+def selection(measure: str, location: str) -> dict[str, str]:
+    """The variables a visitor's page sets: the measure, and the location whatever its
+    country and place (All of both, as a link to one location would select them)."""
+    return {"measure": measure, "country": ALL, "place": ALL, "location": location}
 
 
 class PageViewer(DashboardVisitor):
@@ -265,7 +279,7 @@ class BrowserViewer(DashboardVisitor):
         if STATE.dashboard is None:
             STATE.dashboard = load_dashboard(self.settings.dashboard_file)
         now_ms = int(time.time() * 1000)
-        overrides = {"measure": measure, "location": location}
+        overrides = selection(measure, location)
         for panel in panel_queries(STATE.dashboard, overrides, now_ms):
             self.query_panel(panel)
 

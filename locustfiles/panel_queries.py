@@ -2,9 +2,15 @@
 
 Read from the dashboard JSON model, so the load test follows the dashboard: one
 request per panel with its visible targets, dashboard variables interpolated as
-Grafana's frontend does (``$var``, ``${var}``, ``${var:format}``, ``[[var]]``);
-Grafana's own macros (``$timeFilter``, ``$__interval``, ``$__timeFilter`` ...)
+Grafana's frontend does (``$var``, ``${var}``, ``${var:format}``, ``[[var]]``),
+and its global ``${__from}`` / ``${__to}`` (the range in epoch ms); the
+datasources' own macros (``$timeFilter``, ``$__interval``, ``$__timeFilter`` ...)
 are left for the datasource backend.
+
+A multi-value variable's selection is a list: ``${var:sqlstring}`` quotes each
+value, ``${var:csv}`` joins them, the default (InfluxQL's regex matches) is
+``(a|b)`` regex-escaped. "All" (``$__all``) of a variable with a custom
+``allValue`` puts that text in as it is, whatever the format.
 """
 
 from __future__ import annotations
@@ -16,7 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_VARIABLE = re.compile(r"\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$(\w+)")
+_VARIABLE = re.compile(r"\$\{(\w+)(?::([^}]*))?\}|\[\[(\w+)(?::([^\]]*))?\]\]|\$(\w+)")
+_REGEX_SPECIAL = re.compile(r"[\\^$*+?.()|\[\]{}/]")
+#: Value of a variable set to "All".
+ALL = "$__all"
 _RELATIVE = re.compile(r"^now(?:-(\d+)([smhdw]))?$")
 _UNIT_MS = {"s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 DEFAULT_MAX_DATA_POINTS = 1000
@@ -24,6 +33,17 @@ DEFAULT_MAX_DATA_POINTS = 1000
 
 class DashboardError(Exception):
     """The dashboard JSON is missing or cannot drive panel queries."""
+
+
+@dataclass(frozen=True)
+class Raw:
+    """Text put into a query as it is, whatever the format: a custom "All" value."""
+
+    text: str
+
+
+#: A variable's value: one value, a multi-value selection, or a raw text.
+Value = str | list[str] | Raw
 
 
 @dataclass(frozen=True)
@@ -54,13 +74,29 @@ def load_dashboard(path: Path) -> dict[str, Any]:
     return model
 
 
-def interpolate(value: Any, variables: Mapping[str, str]) -> Any:
+def format_value(value: Value, form: str | None) -> str:
+    """A variable's value as Grafana's frontend writes it in a query, for ``${var:form}``."""
+    if isinstance(value, Raw):
+        return value.text
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'" if form == "sqlstring" else value
+    if form == "sqlstring":
+        return ",".join("'" + v.replace("'", "''") + "'" for v in value)
+    if form in ("csv", "raw"):
+        return ",".join(value)
+    escaped = [_REGEX_SPECIAL.sub(lambda m: "\\" + m.group(0), v) for v in value]
+    return escaped[0] if len(escaped) == 1 else "(" + "|".join(escaped) + ")"
+
+
+def interpolate(value: Any, variables: Mapping[str, Value]) -> Any:
     """Replaces dashboard variables in every string of ``value`` (dicts and lists deeply)."""
     if isinstance(value, str):
 
         def replace(match: re.Match[str]) -> str:
-            name = match.group(1) or match.group(2) or match.group(3)
-            return variables.get(name, match.group(0))
+            name = match.group(1) or match.group(3) or match.group(5)
+            if name not in variables:
+                return match.group(0)
+            return format_value(variables[name], match.group(2) or match.group(4))
 
         return _VARIABLE.sub(replace, value)
     if isinstance(value, dict):
@@ -70,21 +106,39 @@ def interpolate(value: Any, variables: Mapping[str, str]) -> Any:
     return value
 
 
-def dashboard_variables(dashboard: Mapping[str, Any]) -> dict[str, str]:
-    """Current values of the dashboard's template variables (first of a multi-value).
+def dashboard_variables(
+    dashboard: Mapping[str, Any], overrides: Mapping[str, str] | None = None
+) -> dict[str, Value]:
+    """Values of the dashboard's template variables: current values, then ``overrides``.
 
     A variable without a current value takes its first option; a query variable
-    with neither (its values come from the store at load time) is left out.
+    with neither (its values come from the store at load time) is left out. A
+    multi-value variable's value is a list; "All" is its ``allValue`` (or, with
+    none, every listed option).
     """
-    values: dict[str, str] = {}
+    values: dict[str, Value] = {}
     for variable in dashboard.get("templating", {}).get("list", []):
+        name = variable.get("name")
         value = (variable.get("current") or {}).get("value")
+        if overrides and name in overrides:
+            value = overrides[name]
         if value in (None, "", []) and variable.get("options"):
             value = variable["options"][0].get("value")
-        if isinstance(value, list):
-            value = value[0] if value else None
-        if variable.get("name") and isinstance(value, str):
-            values[variable["name"]] = value
+        if not name or value in (None, "", []):
+            continue
+        if value in (ALL, [ALL]):
+            if variable.get("allValue"):
+                values[name] = Raw(str(variable["allValue"]))
+            else:
+                values[name] = [str(o["value"]) for o in variable.get("options", [])]
+        elif variable.get("multi") or variable.get("includeAll"):
+            values[name] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        elif isinstance(value, list):
+            values[name] = str(value[0])
+        else:
+            values[name] = str(value)
+    for name, value in (overrides or {}).items():
+        values.setdefault(name, value)
     return values
 
 
@@ -113,7 +167,7 @@ def _panels(panels: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def _datasource(
-    ref: Any, variables: Mapping[str, str], datasource_types: Mapping[str, str]
+    ref: Any, variables: Mapping[str, Value], datasource_types: Mapping[str, str]
 ) -> dict[str, str] | None:
     if isinstance(ref, str):
         ref = {"uid": ref}
@@ -135,13 +189,17 @@ def panel_queries(
 ) -> list[PanelQuery]:
     """One ``/api/ds/query`` body per panel that has visible targets.
 
-    ``overrides`` sets variables (e.g. ``measure``, ``location``) on top of the
-    dashboard's current values; ``datasource_types`` maps uids to plugin types
-    for references that omit the type.
+    ``overrides`` sets variables (e.g. ``measure``, ``location``; ``$__all`` for
+    All) on top of the dashboard's current values; ``datasource_types`` maps
+    uids to plugin types for references that omit the type.
     """
-    variables = {**dashboard_variables(dashboard), **overrides}
-    types = dict(datasource_types or {})
     start, end = time_range_ms(dashboard, now_ms)
+    variables: dict[str, Value] = {
+        **dashboard_variables(dashboard, overrides),
+        "__from": str(start),
+        "__to": str(end),
+    }
+    types = dict(datasource_types or {})
     queries = []
     for panel in _panels(list(dashboard.get("panels", []))):
         targets = [t for t in panel.get("targets") or [] if not t.get("hide")]

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
 
-from ingest import model
+from ingest import model, places
 from ingest.http import retrying_session
 from ingest.sinks.base import Rejection, Row, Sink, SinkError, Watermarks, WriteResult
 from ingest.sinks.influx_auth import Credentials
@@ -41,7 +41,11 @@ TIMEOUT = (5.0, 60.0)
 #: How every refusal of the credentials starts (the driver recognises it in a write's failures).
 REFUSED = "InfluxDB refused the credentials"
 
-_FLOAT_FIELDS = (*model.LOCATION, *model.MEASURES)
+_FLOAT_FIELDS = (*model.LOCATION, *model.MEASURES, model.HUMID_RH, *model.CORRECTED.values())
+_INTEGER_FIELDS = (*model.INDEX_COLUMNS, model.HUMID)
+#: String field with the location's menu label (ingest.places.label): InfluxQL
+#: cannot join tag values into text, so the dashboard's location menu reads it.
+LABEL_FIELD = "location_label"
 _TAG_ESCAPES = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ ", "\n": " ", "\r": " "})
 _MEASUREMENT_ESCAPES = str.maketrans({",": r"\,", " ": r"\ ", "\n": " ", "\r": " "})
 
@@ -62,9 +66,10 @@ def _float(value: float) -> str | None:
 def to_line(row: Row) -> str:
     """One reading as a line of line protocol (time in seconds).
 
-    Tags are the model's dimensions that have a value; measures and location are
-    float fields, indices and value_count integer fields, band a string field,
-    extra value types ``x_<name>`` float fields.
+    Tags are the model's dimensions that have a value; measures, location, the
+    humidity judged on and the corrected PM are float fields, indices, the humid
+    flag and value_count integer fields, band and the location label string
+    fields, extra value types ``x_<name>`` float fields.
     """
     tags = "".join(
         f",{name}={_key(str(row[name]))}"
@@ -77,10 +82,12 @@ def to_line(row: Row) -> str:
         if value is not None and (text := _float(value)) is not None:
             fields.append(f"{name}={text}")
     fields.extend(
-        f"{name}={int(row[name])}i" for name in model.INDEX_COLUMNS if row.get(name) is not None
+        f"{name}={int(row[name])}i" for name in _INTEGER_FIELDS if row.get(name) is not None
     )
     if row.get(model.BAND_COLUMN):
         fields.append(f"{model.BAND_COLUMN}={_string_field(str(row[model.BAND_COLUMN]))}")
+    if row.get("location_id") is not None:
+        fields.append(f"{LABEL_FIELD}={_string_field(places.label(row))}")
     fields.append(f"{model.VALUE_COUNT}={int(row.get(model.VALUE_COUNT) or 0)}i")
     for name, value in sorted((row.get(model.EXTRA) or {}).items()):
         if value is not None and (text := _float(value)) is not None:

@@ -7,6 +7,7 @@ Table ``air_quality`` holds every column of the data model; its primary key
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import DataFrame
 
+log = logging.getLogger(__name__)
+
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 BATCH_ROWS = 10_000
 
@@ -33,6 +36,9 @@ _TYPES = {
     "country": "TEXT",
     "sensor_type": "TEXT",
     "indoor": "INTEGER",
+    "place": "TEXT",
+    "region": "TEXT",
+    "humid": "INTEGER",
     "aqi_pm25": "INTEGER",
     "aqi_pm10": "INTEGER",
     "aqi": "INTEGER",
@@ -55,6 +61,22 @@ INSERT = (
     f"INSERT OR IGNORE INTO {model.MEASUREMENT} ({', '.join(model.COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in model.COLUMNS)})"
 )
+
+
+def missing_columns(connection: sqlite3.Connection) -> list[str]:
+    """Model columns an existing table lacks (it was made by an older version)."""
+    present = {row[1] for row in connection.execute(f"PRAGMA table_info({model.MEASUREMENT})")}
+    return [c for c in model.COLUMNS if c not in present]
+
+
+def add_columns(connection: sqlite3.Connection) -> list[str]:
+    """Adds the missing model columns to an existing table (null in the old rows)."""
+    added = missing_columns(connection)
+    for column in added:
+        connection.execute(
+            f"ALTER TABLE {model.MEASUREMENT} ADD COLUMN {column} {_TYPES.get(column, 'REAL')}"
+        )
+    return added
 
 
 def iso_time(epoch_seconds: int) -> str:
@@ -143,6 +165,8 @@ class SqliteSink(Sink):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as connection:
                 connection.execute(SCHEMA)
+                for column in add_columns(connection):
+                    log.info("SQLite store %s: added column %s", self.path, column)
                 for statement in INDEXES:
                     connection.execute(statement)
             connection.close()

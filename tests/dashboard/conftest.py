@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # the dashboard generator lives beside ingest/, not installed
     sys.path.insert(0, str(ROOT))
 
-from tests.dashboard.feed import Snapshots, snapshots_now, write_feed  # noqa: E402
+from tests.dashboard.feed import Snapshots, archive_rows, snapshots_now, write_feed  # noqa: E402
 
 DASHBOARD_DIR = ROOT / "dashboard"
 PROVISIONING_DIR = DASHBOARD_DIR / "provisioning"
@@ -65,4 +65,9 @@ def loaded_store(spark, influxdb, tmp_path_factory: pytest.TempPathFactory) -> L
         ]
     )
     assert code == 0, f"ingest cycle exited {code}"
+    from ingest.sinks.influxdb import InfluxSink
+
+    archive = InfluxSink.from_url(f"influxdb://127.0.0.1:{influxdb.port}/{database}")
+    written = archive.write_rows(archive_rows(snaps))
+    assert written.written == len(archive_rows(snaps)) and not written.rejected
     return LoadedStore(influxdb, database, snaps)

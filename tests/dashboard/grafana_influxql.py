@@ -2,7 +2,9 @@
 
 Before: the browser replaces dashboard variables (``$measure``, ``${location}``)
 with their values: a single-value variable that is neither multi nor "include
-all" goes in as its raw text. Then Grafana's server replaces, in this order,
+all" goes in as its raw text; a multi-value one as ``(a|b)`` with each value
+regex-escaped, a number as it is, and "All" as the variable's ``allValue``
+(datasource.ts ``interpolateQueryExpr``); ``${__to}`` is the range's end in ms. Then Grafana's server replaces, in this order,
 ``$timeFilter`` with ``time >= <from>ms and time <= <to>ms``, ``$interval`` and
 ``$__interval`` with the interval in Grafana's short format (``1m``, ``1h``) and
 ``$__interval_ms`` with milliseconds (pkg/tsdb/influxdb/influxql/models/query.go).
@@ -18,6 +20,32 @@ from typing import Any
 
 _VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 _BUILT_IN = ("timeFilter", "interval", "__interval", "__interval_ms")
+
+
+ALL = "$__all"
+_REGEX_SPECIAL = re.compile(r"[\\^$*+?.()|\[\]{}/]")
+
+
+def escape_regex(value: str) -> str:
+    """Grafana's ``escapeRegex`` (@grafana/data)."""
+    return _REGEX_SPECIAL.sub(lambda m: "\\" + m.group(0), value)
+
+
+def multi_value(values: list[str] | str, all_value: str = ".*") -> str:
+    """A multi-value variable's text in InfluxQL: All, a number, or ``(a|b)`` escaped."""
+    if values == ALL or values == [ALL]:
+        return all_value
+    if isinstance(values, str):
+        return values if _is_number(values) else escape_regex(values)
+    return "(" + "|".join(escape_regex(v) for v in values) + ")"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def substitute_variables(query: str, variables: dict[str, str]) -> str:
@@ -53,7 +81,7 @@ def expand(
     query: str, variables: dict[str, str], from_ms: int, to_ms: int, interval_ms: int = 60_000
 ) -> str:
     """The InfluxQL Grafana sends for a panel with this time range and interval."""
-    text = substitute_variables(query, variables)
+    text = substitute_variables(query, {"__to": str(to_ms), **variables})
     text = text.replace("$timeFilter", f"time >= {from_ms}ms and time <= {to_ms}ms")
     interval = format_interval(interval_ms)
     text = text.replace("$interval", interval)

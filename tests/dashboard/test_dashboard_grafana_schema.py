@@ -19,11 +19,13 @@ from typing import Any
 import pytest
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
+from tests.dashboard.conftest import ROOT
+
 with warnings.catch_warnings():
     # The SDK points new code at Grafana's v2 dashboard schema; provisioned
     # dashboard files are still the classic (v1) model checked here.
     warnings.filterwarnings("ignore", "Prefer using dashboardv2", DeprecationWarning)
-    from grafana_foundation_sdk.models import common, geomap, stat, table, text, timeseries
+    from grafana_foundation_sdk.models import common, geomap, stat, table, text, timeseries, units
     from grafana_foundation_sdk.models import dashboard as model
 
 PANEL_MODELS: dict[str, Any] = {
@@ -52,6 +54,60 @@ def lost_keys(original: Any, kept: Any, path: str = "") -> list[str]:
         for i, (a, b) in enumerate(zip(original, kept, strict=False)):
             lost += lost_keys(a, b, f"{path}[{i}]")
     return lost
+
+
+#: Field options of Grafana 12's table that the pinned grafana-foundation-sdk
+#: (0.0.21, and its newest build for Grafana "next", 1769699241) predates: the
+#: per-field footer that replaced the panel's ``options.footer`` in Grafana 12.
+#: From Grafana's own schema, @grafana/schema 12.3.1 (npm, by Grafana Labs),
+#: dist/types/common/common.gen.d.ts: ``TableFieldOptions.footer?:
+#: TableFooterOptions``, ``TableFooterOptions { reducers?: Array<string> }``;
+#: and Grafana's table migration (public/app/plugins/panel/table/migrations.ts,
+#: ``migrateFooterV2``), which moves an old footer to
+#: ``fieldConfig.defaults.custom.footer.reducers``, ``["countAll"]`` for a row count.
+#: Shape: key -> nested shape, or the type of the value.
+NEWER_THAN_THE_SDK: dict[str, dict[str, Any]] = {"table": {"footer": {"reducers": list}}}
+
+
+def split_newer(kind: str, custom: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``custom`` without the options of :data:`NEWER_THAN_THE_SDK`, and what of them is amiss."""
+    shape = NEWER_THAN_THE_SDK.get(kind, {})
+    rest = {k: v for k, v in custom.items() if k not in shape}
+    return rest, [
+        problem
+        for key in shape.keys() & custom.keys()
+        for problem in _misfit(custom[key], shape[key], f"/{key}")
+    ]
+
+
+def _misfit(value: Any, shape: Any, path: str) -> list[str]:
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return [path]
+        unknown = [f"{path}/{k}" for k in value if k not in shape]
+        return unknown + [
+            p
+            for k in value.keys() & shape.keys()
+            for p in _misfit(value[k], shape[k], f"{path}/{k}")
+        ]
+    if not isinstance(value, shape) or (
+        shape is list and not all(isinstance(v, str) for v in value)
+    ):
+        return [path]
+    return []
+
+
+def test_the_newer_table_footer_is_accepted_and_a_misspelling_is_not():
+    good = {"filterable": True, "footer": {"reducers": ["countAll"]}}
+    assert split_newer("table", good) == ({"filterable": True}, [])
+    # The pre-12 footer's key inside the new place, a misspelled key, a wrong type.
+    assert split_newer("table", {"footer": {"reducer": ["countAll"]}})[1] == ["/footer/reducer"]
+    assert split_newer("table", {"footer": {"reducers": "countAll"}})[1] == ["/footer/reducers"]
+    rest, _ = split_newer("table", {"footr": {"reducers": ["countAll"]}})
+    assert lost_keys(rest, round_trip(table.FieldConfig, rest)) == ["/footr"]
+    # Only the table has it.
+    rest, _ = split_newer("timeseries", good)
+    assert lost_keys(rest, round_trip(timeseries.FieldConfig, rest)) == ["/filterable", "/footer"]
 
 
 def values_of(kind: type[enum.Enum]) -> set[Any]:
@@ -91,7 +147,9 @@ def test_panel_options_and_field_config_are_known_to_grafana(board):
         assert [k for k in lost_keys(config, kept) if "/custom" not in k] == [], panel["title"]
         custom = config["defaults"].get("custom")
         if custom:
-            assert lost_keys(custom, round_trip(module.FieldConfig, custom)) == [], panel["title"]
+            known, amiss = split_newer(panel["type"], custom)
+            assert amiss == [], panel["title"]
+            assert lost_keys(known, round_trip(module.FieldConfig, known)) == [], panel["title"]
 
 
 def test_enumerated_settings_take_values_grafana_knows(board):
@@ -145,3 +203,44 @@ def _check_panel_enums(panel: dict[str, Any]) -> None:
 
 def test_schema_version_is_not_newer_than_grafanas_models(board):
     assert board["schemaVersion"] <= model.Dashboard().schema_version
+
+
+def _units_in(node: Any) -> list[str]:
+    """Every unit id of a dashboard: ``unit`` settings and ``unit`` override properties."""
+    found = []
+    if isinstance(node, dict):
+        if isinstance(node.get("unit"), str):
+            found.append(node["unit"])
+        if node.get("id") == "unit" and isinstance(node.get("value"), str):
+            found.append(node["value"])
+        for value in node.values():
+            found += _units_in(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _units_in(value)
+    return found
+
+
+GRAFANA_UNITS = {v for k, v in vars(units).items() if not k.startswith("_") and isinstance(v, str)}
+
+
+def test_units_are_grafana_unit_ids(board):
+    used = set(_units_in(board["panels"]))
+    assert {"conμgm3", "celsius", "humidity"} <= used
+    assert used <= GRAFANA_UNITS
+    assert "ugm3" not in GRAFANA_UNITS  # a made-up id is not in the list
+
+
+def test_the_pressure_unit_is_the_unit_the_feed_reports():
+    """The bundled sample is real Sensor.Community data: its pressure is about 1e5, in Pa."""
+    from dashboard.panels import UNITS
+
+    sample = json.loads((ROOT / "ingest" / "sample" / "data.json").read_text())
+    pressures = [
+        float(v["value"])
+        for record in sample
+        for v in record["sensordatavalues"]
+        if v["value_type"] == "pressure"
+    ]
+    assert pressures and 80_000 < sorted(pressures)[len(pressures) // 2] < 110_000
+    assert UNITS["pressure"] == units.Pascals

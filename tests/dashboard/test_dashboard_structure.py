@@ -111,15 +111,19 @@ def test_the_uids_of_the_two_dashboards_differ(committed):
 
 def test_variables(board):
     variables = {v["name"]: v for v in board["templating"]["list"]}
-    measure, location = variables["measure"], variables["location"]
+    measure = variables["measure"]
     assert measure["type"] == "custom"
     assert [o["value"] for o in measure["options"]] == MEASURES
     assert measure["query"].split(",") == MEASURES
-    assert location["type"] == "query" and location["query"]
-    assert not location["multi"] and not location["includeAll"]  # queries quote one value
-    for variable in (measure, location):  # values go into query text: only listed ones
-        assert variable["allowCustomValue"] is False, variable["name"]
-    assert location["refresh"] == 2  # refreshed with the time range
+    assert measure["allowCustomValue"] is False
+    for name in ("country", "place", "location"):  # the chained selection
+        variable = variables[name]
+        assert variable["type"] == "query" and variable["query"], name
+        assert variable["multi"] and variable["includeAll"] and variable["allValue"], name
+        assert variable["allowCustomValue"] is False, name  # values go into query text
+        assert variable["refresh"] == 1, name  # on dashboard load only
+    assert "(?<text>" in variables["location"]["regex"]
+    assert "(?<value>" in variables["location"]["regex"]
 
 
 def test_panels_cover_the_product(board):
@@ -128,8 +132,8 @@ def test_panels_cover_the_product(board):
     assert panels["Data freshness"]["type"] == "stat"
     assert panels["AQI map"]["type"] == "geomap"
     assert panels["DAQI bands and health advice"]["type"] == "text"
-    evolution = panels["Evolution of $measure at location $location"]
-    table = panels["Readings of $measure at location $location"]
+    evolution = next(p for t, p in panels.items() if t.startswith("Evolution of $measure"))
+    table = next(p for t, p in panels.items() if t.startswith("Readings of $measure"))
     assert (evolution["type"], table["type"]) == ("timeseries", "table")
     assert table["fieldConfig"]["defaults"]["custom"]["filterable"] is True
     for panel in board["panels"]:  # every panel says which window it reads
@@ -140,15 +144,25 @@ def test_panels_cover_the_product(board):
 
 def test_daqi_panels_use_the_official_colours(board):
     official = [daqi.COLOURS[i] for i in range(1, daqi.MAX_INDEX + 1)]
-    for title in ("Max AQI", "Mean AQI", "AQI map"):
+    for title in ("Max AQI", "Mean AQI"):
         panel = next(p for p in board["panels"] if p["title"] == title)
         steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
         assert [s["color"] for s in steps] == official, title
         # index i starts at i - 0.5: a mean rounds half up to its index, like a concentration
         assert [s["value"] for s in steps] == [None] + [i - 0.5 for i in range(2, 11)]
-    layer = next(p for p in board["panels"] if p["type"] == "geomap")["options"]["layers"][0]
-    assert layer["config"]["style"]["color"]["field"] == "aqi"
-    assert layer["location"] == {"mode": "coords", "latitude": "latitude", "longitude": "longitude"}
+    layers = next(p for p in board["panels"] if p["type"] == "geomap")["options"]["layers"]
+    assert [layer["name"] for layer in layers] == list(daqi.BAND_ORDER)  # the legend's names
+    for layer in layers:  # each band in the colour of its highest index
+        assert (
+            layer["config"]["style"]["color"]["fixed"]
+            == daqi.COLOURS[daqi.BAND_UPPER[layer["name"]]]
+        )
+        assert layer["filterData"] == {"id": "byRefId", "options": layer["name"]}
+        assert layer["location"] == {
+            "mode": "coords",
+            "latitude": "latitude",
+            "longitude": "longitude",
+        }
 
 
 def test_legend_gives_every_band_its_colours_and_advice(board):
@@ -178,8 +192,10 @@ def _without_engine(board: dict[str, Any]) -> dict[str, Any]:
         for key in ("datasource", "targets", "transformations"):
             panel.pop(key, None)
     for variable in rest["templating"]["list"]:
-        for key in ("datasource", "query", "definition"):
+        for key in ("datasource", "query", "definition", "allValue"):
             variable.pop(key, None)
+        if variable["name"] == "place":  # InfluxQL lists labels, read through a regex
+            variable.pop("regex")
     return rest
 
 

@@ -1,8 +1,10 @@
 """What the Timestream plugin does to a query, what the Timestream writer stores, and a
 stand-in engine to run the SQL on.
 
-The plugin replaces dashboard variables in the browser (raw text for a single
-value), then on the server ``$__database``, ``$__table``, ``$__measure`` (the
+Grafana's frontend replaces dashboard variables (raw text for a single value,
+``${name:sqlstring}`` quoted, see :mod:`tests.dashboard.grafana_variables`) and
+its global ``${__from}`` / ``${__to}`` (the range in epoch ms); then the
+plugin's server replaces ``$__database``, ``$__table``, ``$__measure`` (the
 datasource defaults), ``$__timeFilter`` (``time BETWEEN from_milliseconds(F)
 AND from_milliseconds(T)``) and ``$__interval_ms`` (``<n>ms``)
 (pkg/timestream/macros.go).
@@ -16,6 +18,7 @@ translated it and the three functions exist as DuckDB macros.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +27,7 @@ from sqlglot import exp
 
 from ingest import model
 from ingest.sinks.timestream import build_record
+from tests.dashboard import grafana_variables as gv
 
 #: Macros of the grafana-timestream-datasource plugin (src/language/macros.ts).
 PLUGIN_MACROS = frozenset(
@@ -50,8 +54,8 @@ TABLE = "air_quality"
 
 
 def full_row() -> dict[str, Any]:
-    """A reading with every column set, so the writer emits every name it can."""
-    row: dict[str, Any] = {column: None for column in model.COLUMNS}
+    """A reading with every column of the model set, so the writer emits every name it can."""
+    row: dict[str, Any] = dict.fromkeys(model.COLUMNS)
     row.update(
         time=1_795_000_000,
         window=model.WINDOW_24H,
@@ -60,12 +64,18 @@ def full_row() -> dict[str, Any]:
         country="GB",
         sensor_type="SDS011",
         indoor=0,
+        place="Aberdeen",
+        region="Scotland",
         band="Low",
         value_count=2,
-        extra={},
+        extra={"noise_laeq": 40.0},
     )
     row.update(dict.fromkeys((*model.LOCATION, *model.MEASURES), 1.5))
     row.update(dict.fromkeys(model.INDEX_COLUMNS, 1))
+    row.update({model.HUMID: 1, model.HUMID_RH: 85.0})
+    row.update(dict.fromkeys(model.CORRECTED.values(), 1.2))
+    unset = [column for column, value in row.items() if value is None]
+    assert not unset, f"columns of the model without a value here: {unset}"
     return row
 
 
@@ -77,18 +87,51 @@ def written_schema() -> tuple[str, dict[str, str], list[str]]:
     return record["MeasureName"], measures, dimensions
 
 
+_BROWSER_VARIABLE = re.compile(r"\$\{(\w+)(?::(\w+))?\}|\$(\w+)")
+_PLUGIN_MACRO_NAMES = frozenset(m[1:] for m in PLUGIN_MACROS)
+
+
+def substitute_variables(
+    query: str, values: Mapping[str, list[str] | str], *, all_value: str, from_ms: int, to_ms: int
+) -> str:
+    """The browser step: variables and Grafana's global range variables in, plugin macros left.
+
+    A list is a multi-value variable's selection (``[ALL]`` for All), a string
+    a single value put in raw.
+    """
+    times = {"__from": str(from_ms), "__to": str(to_ms)}
+
+    def replace(match: re.Match[str]) -> str:
+        name, form = match.group(1) or match.group(3), match.group(2)
+        if name in times:
+            assert form is None, match.group(0)
+            return times[name]
+        if name in _PLUGIN_MACRO_NAMES:
+            return match.group(0)
+        if name not in values:
+            raise AssertionError(f"query uses {match.group(0)}, which is no dashboard variable")
+        value = values[name]
+        if isinstance(value, str):
+            assert form is None, match.group(0)
+            return value
+        assert form == "sqlstring", f"{match.group(0)}: a multi-value variable needs :sqlstring"
+        return gv.sqlstring(value, all_value)
+
+    return _BROWSER_VARIABLE.sub(replace, query)
+
+
 def expand(
     query: str,
     *,
-    measure: str,
-    location: str,
+    values: Mapping[str, list[str] | str],
+    all_value: str,
     from_ms: int,
     to_ms: int,
     measure_name: str,
     interval_ms: int = 60_000,
 ) -> str:
-    """The SQL the plugin sends to Timestream for this panel, range and interval."""
-    text = query.replace("$measure", measure).replace("$location", location)
+    """The SQL the plugin sends to Timestream for this panel, selection, range and interval."""
+    text = substitute_variables(query, values, all_value=all_value, from_ms=from_ms, to_ms=to_ms)
     text = text.replace("$__database", DATABASE).replace("$__table", TABLE)
     text = text.replace("$__measure", measure_name)
     text = text.replace(

@@ -20,6 +20,7 @@ import image_hosts
 import pytest
 from moto import mock_aws
 
+from tests.dashboard.grafana_provisioning import names_read
 from tests.ingest.timestream_helpers import FAKE_AWS_ENV
 
 REGION = "eu-west-2"
@@ -71,14 +72,16 @@ def paths(tmp_path: Path):
     for kind, names in (
         ("datasources", ("influxdb.yaml", "timestream.yaml")),
         ("dashboards", ("air-quality-influxdb.json", "air-quality-timestream.json")),
+        ("alert-rules", ("influxdb.yaml", "timestream.yaml")),
     ):
         (available / kind).mkdir(parents=True)
         for name in names:
-            (available / kind / name).write_text(f"content of {name}\n")
+            (available / kind / name).write_text(f"content of {kind}/{name}\n")
     return setup.Paths(
         available=available,
         datasources=tmp_path / "provisioning" / "datasources",
         dashboards=tmp_path / "dashboards",
+        alert_rules=tmp_path / "provisioning" / "alerting",
         env_file=tmp_path / "run" / "aqi-grafana" / "grafana.env",
     )
 
@@ -202,13 +205,25 @@ def test_the_setup_module_makes_no_http_call():
     assert imported.isdisjoint({"requests", "urllib3", "http", "socket"}), imported
 
 
-def test_influxdb_engine_provisions_only_its_datasource_and_dashboard(secrets, paths):
+def test_influxdb_engine_provisions_only_its_datasource_dashboard_and_rules(secrets, paths):
     paths.datasources.mkdir(parents=True)
     (paths.datasources / "timestream.yaml").write_text("stale")
+    paths.alert_rules.mkdir(parents=True)
+    (paths.alert_rules / "timestream.yaml").write_text("stale")
+    (paths.alert_rules / "contact-points.yaml").write_text("baked, both engines")
     setup.run(influx_env(secrets), paths)
     assert sorted(p.name for p in paths.datasources.iterdir()) == ["influxdb.yaml"]
     assert sorted(p.name for p in paths.dashboards.iterdir()) == ["air-quality-influxdb.json"]
-    assert (paths.datasources / "influxdb.yaml").read_text() == "content of influxdb.yaml\n"
+    assert sorted(p.name for p in paths.alert_rules.iterdir()) == [
+        "contact-points.yaml",
+        "influxdb.yaml",
+    ]
+    assert (paths.datasources / "influxdb.yaml").read_text() == (
+        "content of datasources/influxdb.yaml\n"
+    )
+    assert (paths.alert_rules / "influxdb.yaml").read_text() == (
+        "content of alert-rules/influxdb.yaml\n"
+    )
 
 
 def liveanalytics_env(arns: dict[str, str]) -> dict[str, str]:
@@ -236,6 +251,7 @@ def test_liveanalytics_engine_provisions_timestream_and_no_token(secrets, paths)
     assert "AQI_INFLUXDB_TOKEN" not in values
     assert sorted(p.name for p in paths.datasources.iterdir()) == ["timestream.yaml"]
     assert sorted(p.name for p in paths.dashboards.iterdir()) == ["air-quality-timestream.json"]
+    assert sorted(p.name for p in paths.alert_rules.iterdir()) == ["timestream.yaml"]
 
 
 @pytest.mark.parametrize("missing", ["admin", "secret_key"])
@@ -313,16 +329,18 @@ def test_setup_provides_every_variable_the_datasource_reads(engine, datasource, 
     # from the environment the setup writes; a name it does not write would stay empty.
     provisioning = image_hosts.REPO / "dashboard" / "provisioning"
     available = tmp_path / "available"
-    (available / "datasources").mkdir(parents=True)
-    (available / "dashboards").mkdir(parents=True)
+    for kind in ("datasources", "dashboards", "alert-rules"):
+        (available / kind).mkdir(parents=True)
     for name in ("influxdb.yaml", "timestream.yaml"):
-        shutil.copyfile(provisioning / "datasources" / name, available / "datasources" / name)
+        for kind in ("datasources", "alert-rules"):
+            shutil.copyfile(provisioning / kind / name, available / kind / name)
     for name in ("air-quality-influxdb.json", "air-quality-timestream.json"):
         shutil.copyfile(image_hosts.REPO / "dashboard" / name, available / "dashboards" / name)
     paths = setup.Paths(
         available=available,
         datasources=tmp_path / "datasources",
         dashboards=tmp_path / "dashboards",
+        alert_rules=tmp_path / "alerting",
         env_file=tmp_path / "grafana.env",
     )
     env = influx_env(secrets) | {
@@ -331,17 +349,19 @@ def test_setup_provides_every_variable_the_datasource_reads(engine, datasource, 
         "AQI_TIMESTREAM_TABLE": "air_quality",
     }
     setup.run(env, paths)
-    # The engine's datasource and every alerting file (both engines use them).
-    files = [paths.datasources / datasource, *sorted((provisioning / "alerting").glob("*.yaml"))]
+    # The engine's datasource and alert rules, and the alerting files both engines use.
+    files = [
+        paths.datasources / datasource,
+        paths.alert_rules / datasource,
+        *sorted((provisioning / "alerting").glob("*.yaml")),
+    ]
     settings = "\n".join(
         line
         for path in files
         for line in path.read_text().splitlines()
         if not line.lstrip().startswith("#")
     )
-    referenced = set(re.findall(r"\$\{(\w+)\}", settings)) | set(
-        re.findall(r"\$([A-Z_][A-Z0-9_]*)", settings)
-    )
+    referenced = names_read(settings)
     assert referenced, "the provisioning files read no variable"
     written = read_env_file(paths.env_file)
     assert referenced <= set(written), referenced - set(written)

@@ -91,7 +91,7 @@ def test_grafana_logs_under_its_own_identifier(host):
 
 
 def test_alerting_files_are_provisioned(host):
-    # The alert rules, contact point and policy of dashboard/ (both engines).
+    # The contact point and policy of dashboard/ (both engines).
     for source in sorted((image_hosts.REPO / "dashboard/provisioning/alerting").glob("*.yaml")):
         installed = host.file(f"/etc/grafana/provisioning/alerting/{source.name}")
         assert installed.is_file and installed.mode == 0o644
@@ -102,6 +102,9 @@ def test_dashboard_provider_and_both_engines_are_installed(host):
     assert host.file("/etc/grafana/provisioning/dashboards/air-quality.yaml").is_file
     for name in ("influxdb.yaml", "timestream.yaml"):
         assert host.file(f"/usr/share/aqi-grafana/datasources/{name}").is_file
+        rules = host.file(f"/usr/share/aqi-grafana/alert-rules/{name}")
+        source = image_hosts.REPO / "dashboard/provisioning/alert-rules" / name
+        assert rules.is_file and rules.content_string == source.read_text()
     for name in ("air-quality-influxdb.json", "air-quality-timestream.json"):
         dashboard = json.loads(
             host.file(f"/usr/share/aqi-grafana/dashboards/{name}").content_string

@@ -131,11 +131,14 @@ def test_spark_frame_is_written_from_the_executors(spark, moto_endpoint, table):
             T.StructField("country", T.StringType()),
             T.StructField("sensor_type", T.StringType()),
             T.StructField("indoor", T.IntegerType()),
+            *(T.StructField(c, T.StringType()) for c in model.PLACE_COLUMNS),
             *(T.StructField(c, T.DoubleType()) for c in (*model.LOCATION, *model.MEASURES)),
             *(T.StructField(c, T.IntegerType()) for c in model.INDEX_COLUMNS),
             T.StructField("band", T.StringType()),
             T.StructField("value_count", T.IntegerType()),
             T.StructField("extra", T.MapType(T.StringType(), T.DoubleType())),
+            T.StructField(model.HUMID, T.IntegerType()),
+            *(T.StructField(c, T.DoubleType()) for c in model.HUMIDITY_COLUMNS[1:]),
         ]
     )
     assert tuple(schema.fieldNames()) == model.COLUMNS

@@ -16,7 +16,10 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-UNRESOLVED = re.compile(r"\$\{?(measure|location)\b|\[\[(measure|location)")
+#: A dashboard variable or a range variable of Grafana's frontend left in a query.
+UNRESOLVED = re.compile(
+    r"\$\{?(measure|country|place|location|__from|__to)\b|\[\[(measure|country|place|location)"
+)
 
 
 class TargetServer(ThreadingHTTPServer):

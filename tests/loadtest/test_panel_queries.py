@@ -9,6 +9,8 @@ import pytest
 
 from locustfiles.panel_queries import (
     DashboardError,
+    Raw,
+    format_value,
     interpolate,
     load_dashboard,
     panel_queries,
@@ -44,6 +46,53 @@ def test_one_request_per_panel_with_visible_targets_and_variables_filled() -> No
 def test_interpolation_keeps_grafana_macros_and_unknown_names() -> None:
     text = "$a ${a} ${a:csv} [[a]] $ab $__interval $timeFilter"
     assert interpolate({"q": [text]}, {"a": "X"}) == {"q": ["X X X X $ab $__interval $timeFilter"]}
+
+
+def test_multi_value_selections_are_written_as_grafana_writes_them() -> None:
+    values = {"one": ["GB"], "two": ["GB", "L'Haÿ"], "all": Raw("'__all'"), "single": "pm25"}
+    text = "${one:sqlstring} ${two:sqlstring} ${all:sqlstring} ${two:csv} $two ${all} $single"
+    assert interpolate(text, values) == (
+        "'GB' 'GB','L''Haÿ' '__all' GB,L'Haÿ (GB|L'Haÿ) '__all' pm25"
+    )
+    assert format_value(["a.b"], None) == "a\\.b"  # a regex match of one value, escaped
+
+
+def test_all_takes_the_variables_all_value_and_the_range_fills_from_and_to() -> None:
+    dashboard = {
+        "time": {"from": "now-24h", "to": "now"},
+        "templating": {
+            "list": [
+                {
+                    "name": "place",
+                    "type": "query",
+                    "multi": True,
+                    "includeAll": True,
+                    "allValue": ".*",
+                    "current": {"value": ["London"]},
+                },
+                {
+                    "name": "location",
+                    "type": "query",
+                    "multi": True,
+                    "includeAll": True,
+                    "allValue": ".*",
+                    "current": {"value": ["$__all"]},
+                },
+            ]
+        },
+        "panels": [
+            {
+                "id": 1,
+                "title": "p",
+                "datasource": {"type": "influxdb", "uid": "x"},
+                "targets": [{"refId": "A", "query": "/^$place$/ /^$location$/ ${__from} ${__to}"}],
+            }
+        ],
+    }
+    (panel,) = panel_queries(dashboard, {}, NOW_MS)
+    assert panel.body["queries"][0]["query"] == f"/^London$/ /^.*$/ {NOW_MS - DAY_MS} {NOW_MS}"
+    (panel,) = panel_queries(dashboard, {"place": "$__all", "location": "42"}, NOW_MS)
+    assert panel.body["queries"][0]["query"].startswith("/^.*$/ /^42$/ ")
 
 
 def test_missing_dashboard_is_a_clear_error(tmp_path: Path) -> None:
@@ -84,12 +133,18 @@ def test_repository_dashboards_yield_queries_on_their_datasource(
 ) -> None:
     dashboard = load_dashboard(ROOT / "dashboard" / name)
     assert dashboard["uid"] == uid
-    panels = panel_queries(dashboard, {"measure": "pm25", "location": "10000"}, NOW_MS)
+    overrides = {"measure": "pm25", "country": "$__all", "place": "$__all", "location": "10000"}
+    panels = panel_queries(dashboard, overrides, NOW_MS)
     queries = [(panel.title, query) for panel in panels for query in panel.body["queries"]]
     assert queries
     for title, query in queries:
         assert query["datasource"] == datasource, title
         assert not UNRESOLVED.search(json.dumps(query)), title
-    # The settings reach the query text: the measure and the location are filled in.
-    assert any("pm25" in json.dumps(query) for _, query in queries)
-    assert any("10000" in json.dumps(query) for _, query in queries)
+    # The settings reach the query text: the measure and the location are filled in,
+    # as an InfluxQL regex match or a quoted SQL value; the map ends at the range's end.
+    texts = [json.dumps(query) for _, query in queries]
+    assert any("pm25" in text for text in texts)
+    location = "/^10000$/" if uid == "aqi-influxdb" else "location_id IN ('10000')"
+    assert any(location in text for text in texts)
+    map_layers = [json.dumps(query) for title, query in queries if title == "AQI map"]
+    assert len(map_layers) == 4 and all(str(NOW_MS) in text for text in map_layers)

@@ -28,6 +28,9 @@ MEASURE_TYPES: Final[dict[str, str]] = {
     **dict.fromkeys(model.INDEX_COLUMNS, "BIGINT"),
     model.BAND_COLUMN: "VARCHAR",
     model.VALUE_COUNT: "BIGINT",
+    model.HUMID: "BIGINT",
+    model.HUMID_RH: "DOUBLE",
+    **dict.fromkeys(model.CORRECTED.values(), "DOUBLE"),
 }
 EXTRA_PREFIX: Final = "x_"
 
@@ -41,8 +44,9 @@ def build_record(row: Row) -> dict[str, Any]:
 
     Dimensions are :data:`ingest.model.DIMENSIONS` with a value (as text);
     measures are the non-null location and measure columns (DOUBLE), the DAQI
-    indices and ``value_count`` (BIGINT), ``band`` (VARCHAR) and each ``extra``
-    entry as ``x_<name>`` (DOUBLE). The attributes in :data:`COMMON_ATTRIBUTES`
+    indices and ``value_count`` (BIGINT), ``band`` (VARCHAR), the humidity
+    flag (BIGINT), the humidity it was judged on and the corrected PM (DOUBLE),
+    and each ``extra`` entry as ``x_<name>`` (DOUBLE). The attributes in :data:`COMMON_ATTRIBUTES`
     are included; :func:`split_common` moves them out for a WriteRecords call.
     Raises :class:`UnencodableReadingError` for a value that is not of its column's type.
     """

@@ -42,6 +42,8 @@ from botocore.config import Config
 
 ENGINES = ("influxdb", "liveanalytics")
 DATASOURCE_FILES = {"influxdb": "influxdb.yaml", "liveanalytics": "timestream.yaml"}
+#: Each engine's alert rules (dashboard/provisioning/alert-rules/), named like its datasource.
+ALERT_RULE_FILES = DATASOURCE_FILES
 DASHBOARD_FILES = {
     "influxdb": "air-quality-influxdb.json",
     "liveanalytics": "air-quality-timestream.json",
@@ -83,6 +85,7 @@ class Paths:
     available: Path = Path("/usr/share/aqi-grafana")
     datasources: Path = Path("/etc/grafana/provisioning/datasources")
     dashboards: Path = Path("/var/lib/grafana/dashboards")
+    alert_rules: Path = Path("/etc/grafana/provisioning/alerting")
     env_file: Path = Path("/run/aqi-grafana/grafana.env")
 
 
@@ -180,10 +183,11 @@ def read_token(raw: str) -> str:
 
 
 def enable_engine(engine: str, paths: Paths) -> None:
-    """Makes the engine's datasource and dashboard the only provisioned ones."""
+    """Makes the engine's datasource, dashboard and alert rules the only provisioned ones."""
     for folder, files, kind in (
         (paths.datasources, DATASOURCE_FILES, "datasources"),
         (paths.dashboards, DASHBOARD_FILES, "dashboards"),
+        (paths.alert_rules, ALERT_RULE_FILES, "alert-rules"),
     ):
         folder.mkdir(parents=True, exist_ok=True)
         for other, name in files.items():
