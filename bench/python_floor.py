@@ -1,7 +1,10 @@
-"""The floor to beat: a plain single-process Python loop over the same feeds.
+"""The floor to beat: a plain single-process Python loop over the same feeds, into the same store.
 
-json, the DAQI rule and sqlite3, no Spark: read both feed files, build one row
-per reading with the index, insert them into the same table. Prints one JSON line.
+json, the DAQI rule and one writer, no Spark: read both feed files whole, build one
+row per reading with the index, then write them all. Into SQLite: the job's own
+table and indexes, ``executemany`` in one transaction. Into InfluxDB: the job's own
+line protocol, posted in batches of the job's size on one keep-alive session.
+Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -13,16 +16,21 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import requests
 from memory import peak_kib
 
 from ingest import daqi, model
-from ingest.sinks.sqlite import INSERT, SCHEMA
+from ingest.sinks.influxdb import BATCH_LINES, to_line
+from ingest.sinks.sqlite import INDEXES, INSERT, SCHEMA, TIME_FORMAT
 
 FILES = {"data.json": model.WINDOW_5M, "data.24h.json": model.WINDOW_24H}
+MEASURES = tuple(model.MEASURE_COLUMNS.items())
 
 
 def number(text: object) -> float | None:
@@ -33,63 +41,103 @@ def number(text: object) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def rows_of(path: Path, window: str) -> Iterator[tuple[Any, ...]]:
-    for item in json.loads(path.read_text()):
-        values = {v["value_type"]: v["value"] for v in item["sensordatavalues"]}
-        measures = {name: number(values.get(vt)) for vt, name in model.MEASURE_COLUMNS.items()}
-        pm25 = pm10 = None
-        if window == model.WINDOW_24H:
-            pm25 = daqi.index_for(measures["pm25"], daqi.PM25_UPPER)
-            pm10 = daqi.index_for(measures["pm10"], daqi.PM10_UPPER)
-        aqi = daqi.overall(pm25, pm10)
-        stamp = datetime.strptime(item["timestamp"], "%Y-%m-%d %H:%M:%S").strftime(
-            "%Y-%m-%dT%H:%M:%SZ"
+@cache
+def epoch(stamp: str) -> int:
+    """A feed timestamp as epoch seconds (a feed holds few distinct timestamps)."""
+    return int(datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC).timestamp())
+
+
+@cache
+def iso(stamp: str) -> str:
+    return datetime.fromtimestamp(epoch(stamp), UTC).strftime(TIME_FORMAT)
+
+
+def readings(feeds: Path) -> Iterator[dict[str, Any]]:
+    """One reading per record of both feeds, keyed by the model's columns."""
+    for name, window in FILES.items():
+        daily = window == model.WINDOW_24H
+        for item in json.loads((feeds / name).read_bytes()):
+            values = {v["value_type"]: v["value"] for v in item["sensordatavalues"]}
+            row: dict[str, Any] = {name: number(values.get(vt)) for vt, name in MEASURES}
+            pm25 = daqi.index_for(row["pm25"], daqi.PM25_UPPER) if daily else None
+            pm10 = daqi.index_for(row["pm10"], daqi.PM10_UPPER) if daily else None
+            aqi = daqi.overall(pm25, pm10)
+            location, sensor = item["location"], item["sensor"]
+            row.update(
+                time=item["timestamp"],
+                window=window,
+                sensor_id=int(sensor["id"]),
+                location_id=int(location["id"]),
+                country=location.get("country"),
+                sensor_type=sensor["sensor_type"]["name"],
+                indoor=location.get("indoor"),
+                latitude=number(location.get("latitude")),
+                longitude=number(location.get("longitude")),
+                altitude=number(location.get("altitude")),
+                aqi_pm25=pm25,
+                aqi_pm10=pm10,
+                aqi=aqi,
+                band=daqi.band_for(aqi),
+                value_count=len(values),
+                extra=None,
+            )
+            yield row
+
+
+def into_sqlite(feeds: Path, db: Path) -> int:
+    connection = sqlite3.connect(db)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(SCHEMA)
+    for statement in INDEXES:
+        connection.execute(statement)
+    columns = [c for c in model.COLUMNS if c != "time"]
+    rows = ((iso(r["time"]), *(r[c] for c in columns)) for r in readings(feeds))
+    assert model.COLUMNS[0] == "time"
+    with connection:
+        connection.executemany(INSERT, rows)
+        written = connection.total_changes
+    connection.close()
+    return written
+
+
+def into_influxdb(feeds: Path, url: str, database: str) -> int:
+    session = requests.Session()
+    session.post(f"{url}/query", params={"q": f'CREATE DATABASE "{database}"'}).raise_for_status()
+    written = 0
+    lines = (to_line({**r, "time": epoch(r["time"])}) for r in readings(feeds))
+    while batch := list(islice(lines, BATCH_LINES)):
+        response = session.post(
+            f"{url}/write",
+            params={"db": database, "precision": "s"},
+            data="\n".join(batch).encode(),
         )
-        location, sensor = item["location"], item["sensor"]
-        row = {
-            "time": stamp,
-            "window": window,
-            "sensor_id": int(sensor["id"]),
-            "location_id": int(location["id"]),
-            "country": location.get("country"),
-            "sensor_type": sensor["sensor_type"]["name"],
-            "indoor": int(location.get("indoor") or 0),
-            "latitude": number(location.get("latitude")),
-            "longitude": number(location.get("longitude")),
-            "altitude": number(location.get("altitude")),
-            **measures,
-            "aqi_pm25": pm25,
-            "aqi_pm10": pm10,
-            "aqi": aqi,
-            "band": daqi.band_for(aqi),
-            "value_count": len(values),
-            "extra": None,
-        }
-        yield tuple(row[c] for c in model.COLUMNS)
+        response.raise_for_status()
+        written += len(batch)
+    return written
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--feeds", type=Path, required=True)
-    parser.add_argument("--db", type=Path, required=True)
+    store = parser.add_mutually_exclusive_group(required=True)
+    store.add_argument("--db", type=Path, help="SQLite file")
+    store.add_argument("--influxdb", help="InfluxDB base URL http://HOST:PORT, with --database")
+    parser.add_argument("--database", default="floor")
     args = parser.parse_args()
     started = time.monotonic()
-    connection = sqlite3.connect(args.db)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    connection.execute(SCHEMA)
-    written = 0
-    with connection:
-        for name, window in FILES.items():
-            before = connection.total_changes
-            connection.executemany(INSERT, rows_of(args.feeds / name, window))
-            written += connection.total_changes - before
-    connection.close()
+    cpu = os.times()
+    if args.db:
+        written = into_sqlite(args.feeds, args.db)
+    else:
+        written = into_influxdb(args.feeds, args.influxdb, args.database)
+    used = os.times()
     print(
         json.dumps(
             {
                 "written": written,
                 "seconds": {"total": round(time.monotonic() - started, 2)},
+                "cpu_s": round(used.user + used.system - cpu.user - cpu.system, 2),
                 "python_peak_mib": round(peak_kib(os.getpid()) / 1024),
             }
         ),

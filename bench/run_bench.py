@@ -1,11 +1,13 @@
-"""`make bench`: one ingest cycle at 30,000 and 300,000 sensors, beside a plain Python floor.
+"""`make bench`: one ingest cycle at 30,000 and 300,000 sensors beside a plain Python floor, then the live cadence.
 
 Generates synthetic feeds in the real shape (both windows), then for each size
-runs, each in a fresh process: the Spark job into SQLite, the Spark job into a
-local InfluxDB, and the plain single-process Python loop into SQLite. Prints a
-Markdown table with the machine it ran on.
+and store (SQLite, a local InfluxDB) runs, each in a fresh process: the plain
+single-process Python loop (the floor) and the Spark job at the shipped driver
+memory. Then replays the live cadence (cadence_bench.py). Prints a Markdown
+table with the ratio to the floor, and the cadence's CPU seconds per minute
+beside a t4g.small's baseline.
 
-    python bench/run_bench.py [--sizes 30000,300000] [--work bench/work]
+    python bench/run_bench.py [--sizes 30000,300000] [--work bench/work] [--cadence-minutes 10]
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 # The repository's developer tools are not installed: they sit beside this folder.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -55,7 +58,7 @@ def machine() -> str:
     )
 
 
-def run(script: str, *args: str) -> dict:
+def run(script: str, *args: str) -> dict[str, Any]:
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable}
     done = subprocess.run(
         [sys.executable, str(HERE / script), *args],
@@ -66,17 +69,34 @@ def run(script: str, *args: str) -> dict:
     )
     if done.returncode != 0:
         raise SystemExit(f"{script} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
-def row(label: str, sensors: int, result: dict) -> str:
+def row(
+    label: str, sensors: int, result: dict[str, Any], floor: dict[str, Any] | None = None
+) -> str:
     seconds = result["seconds"]
     stages = ", ".join(f"{k} {v:.2f}" for k, v in seconds.items() if k != "total")
     rate = result["written"] / seconds["total"] if seconds["total"] else 0
     jvm = f"{result['jvm_peak_mib']} MiB" if "jvm_peak_mib" in result else "-"
+    ratio = f"{seconds['total'] / floor['seconds']['total']:.2f}" if floor else "1 (floor)"
     return (
-        f"| {sensors:,} | {label} | {seconds['total']:.2f} | {stages or '-'} | {result['written']:,} "
-        f"| {rate:,.0f} | {jvm} | {result['python_peak_mib']} MiB |"
+        f"| {sensors:,} | {label} | {seconds['total']:.2f} | {ratio} | {stages or '-'} "
+        f"| {result['cpu_s']:.2f} | {result['written']:,} | {rate:,.0f} | {jvm} "
+        f"| {result['python_peak_mib']} MiB |"
+    )
+
+
+def cadence_line(result: dict[str, Any]) -> str:
+    total = result["cycle_cpu_s_per_minute"] + result["idle_cpu_s_per_minute"]
+    return (
+        f"cadence: {result['sensors']:,} sensors, {result['minutes']} minutes (a new 5-minute feed "
+        f"every minute, a new 24-hour feed every five): {total:.1f} CPU-s per minute "
+        f"(cycles {result['cycle_cpu_s_per_minute']:.1f} + idle {result['idle_cpu_s_per_minute']:.1f}; "
+        f"JVM and Python) against a t4g.small's baseline of "
+        f"{result['baseline_cpu_s_per_minute']:.0f} CPU-s per minute (20% of 2 vCPUs); "
+        f"JVM peak {result['jvm_peak_mib']} MiB, Python peak {result['python_peak_mib']} MiB"
     )
 
 
@@ -84,19 +104,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="30000,300000")
     parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument("--driver-memory", default="1g", help="Spark driver memory of the job")
+    parser.add_argument("--cadence-minutes", type=int, default=10, help="0 skips the replay")
+    parser.add_argument("--cadence-sensors", type=int, default=30_000)
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = [int(s) for s in args.sizes.split(",") if s]
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
     when = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    memory = ("--driver-memory", args.driver_memory)
 
-    print(f"machine: {machine()}", flush=True)
+    print(f"machine: {machine()}, driver memory {args.driver_memory}", flush=True)
     print(
         f"load average (1/5/15 min) at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     lines = [
-        "| sensors | run | total s | stages (s) | rows written | rows/s | JVM peak | Python peak |",
-        "|---:|---|---:|---|---:|---:|---:|---:|",
+        "| sensors | run | total s | x floor | stages (s) | CPU s | rows written | rows/s "
+        "| JVM peak | Python peak |",
+        "|---:|---|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     with LocalInfluxDB(args.work / "influxdb") as influx:
         for sensors in sizes:
@@ -104,39 +129,43 @@ def main() -> None:
             write_feeds(feeds, generate(sensors, when))
             size_mb = sum(p.stat().st_size for p in feeds.glob("*.json")) / 1e6
             print(f"{sensors:,} sensors: {size_mb:.0f} MB of feeds", flush=True)
-            runs = {
-                "Spark -> SQLite": (
-                    "cycle_bench.py",
-                    "--sink",
-                    f"sqlite:///{args.work}/{sensors}-{{name}}.db",
+            stores = {
+                "SQLite": (
+                    ("--sink", f"sqlite:///{args.work}/{sensors}-{{name}}.db"),
+                    ("--db", str(args.work / f"{sensors}-floor.db")),
                 ),
-                "Spark -> InfluxDB": (
-                    "cycle_bench.py",
-                    "--sink",
-                    f"influxdb://127.0.0.1:{influx.port}/b{sensors}_{{name}}",
+                "InfluxDB": (
+                    ("--sink", f"influxdb://127.0.0.1:{influx.port}/b{sensors}_{{name}}"),
+                    ("--influxdb", influx.url, "--database", f"b{sensors}_floor"),
                 ),
             }
-            for label, (script, *sink) in runs.items():
+            for store, (sink, floor_store) in stores.items():
+                floor = run("python_floor.py", "--feeds", str(feeds), *floor_store)
+                work = str(args.work / f"{store}-{sensors}")
                 result = run(
-                    script,
-                    "--feeds",
-                    str(feeds),
-                    "--work",
-                    str(args.work / f"{label[9:]}-{sensors}"),
-                    *sink,
+                    "cycle_bench.py", "--feeds", str(feeds), "--work", work, *sink, *memory
                 )
-                lines.append(row(label, sensors, result))
+                lines.append(row(f"Spark -> {store}", sensors, result, floor))
                 print(lines[-1], flush=True)
-            floor = run(
-                "python_floor.py",
-                "--feeds",
-                str(feeds),
-                "--db",
-                str(args.work / f"{sensors}-floor.db"),
+                lines.append(row(f"plain Python -> {store} (floor)", sensors, floor))
+                print(lines[-1], flush=True)
+        cadence = None
+        if args.cadence_minutes:
+            cadence = run(
+                "cadence_bench.py",
+                "--sensors",
+                str(args.cadence_sensors),
+                "--minutes",
+                str(args.cadence_minutes),
+                "--sink",
+                f"sqlite:///{args.work}/cadence.db",
+                "--work",
+                str(args.work / "cadence"),
+                *memory,
             )
-            lines.append(row("plain Python -> SQLite (floor)", sensors, floor))
-            print(lines[-1], flush=True)
     print("\n" + "\n".join(lines))
+    if cadence:
+        print("\n" + cadence_line(cadence))
     print(
         f"\nload average (1/5/15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )

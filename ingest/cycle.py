@@ -16,7 +16,7 @@ from functools import reduce
 from pathlib import Path
 from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
@@ -140,8 +140,21 @@ class Ingestor:
             log.info("no state file: restored %d watermarks from %s", len(marks), sink.display_url)
             self.marks_file.save(marks)
         self.marks: Watermarks = marks
-        rows = [(window, sensor, epoch) for (window, sensor), epoch in marks.items()]
-        self.marks_frame = spark.createDataFrame(rows, MARK_SCHEMA).localCheckpoint()
+        self.marks_frame = self._marks_frame()
+
+    def _marks_frame(self) -> DataFrame:
+        """The watermarks as a DataFrame for the join, handed to Spark as one Arrow table."""
+        import pyarrow as pa
+
+        keys = list(self.marks)
+        table = pa.table(
+            {
+                "window": pa.array([k[0] for k in keys], pa.string()),
+                "sensor_id": pa.array([k[1] for k in keys], pa.int64()),
+                MARK: pa.array(list(self.marks.values()), pa.int64()),
+            }
+        )
+        return self.spark.createDataFrame(table, MARK_SCHEMA)
 
     def run_cycle(self, summary: bool = False) -> CycleReport:
         self.cycles += 1
@@ -153,53 +166,56 @@ class Ingestor:
         report.fetch_errors = fetched.errors
         for error in fetched.errors:
             log.warning("fetch failed: %s", error)
+        report.quarantined = self.quarantine.add(fetched.quarantined)
         if fetched.feeds:
             self._process(fetched.feeds, report, summary)
         report.seconds["total"] = time.monotonic() - started
         return report
 
     def _process(self, feeds: list[Feed], report: CycleReport, summary: bool) -> None:
-        with _timed(report, "transform"):
+        """One Spark job reads the spooled feeds and writes the new readings (and counts them)."""
+        with _timed(report, "store"):
             raw = reduce(
                 DataFrame.unionByName,
                 (transform.read_feed(self.spark, str(f.path), f.window) for f in feeds),
             )
-            readings = transform.with_index(transform.to_readings(raw)).cache()
+            readings = transform.with_index(transform.to_readings(raw))
             valid_rows = F.col(transform.REASON).isNull()
-            totals = readings.agg(
+            totals = Observation()
+            observed = readings.observe(
+                totals,
                 F.count(F.lit(1)).alias("fetched"),
                 F.sum(F.when(~valid_rows, 1).otherwise(0)).alias("quarantined"),
                 F.sum(F.when(valid_rows, F.col(transform.INVALID)).otherwise(0)).alias("invalid"),
                 F.sum(F.when(valid_rows, transform.missing_index()).otherwise(0)).alias("no_index"),
-            ).first()
-            assert totals is not None
-            report.fetched = int(totals["fetched"])
-            report.invalid_values = int(totals["invalid"] or 0)
-            report.no_index = int(totals["no_index"] or 0)
-            if totals["quarantined"]:
-                report.quarantined = self._quarantine_unusable(raw)
-            valid = readings.where(valid_rows).dropDuplicates(list(model.KEY))
+            )
+            valid = observed.where(valid_rows).dropDuplicates(list(model.KEY))
             # Humidity is matched over the whole feed, places only for what gets stored.
             judged = humidity.with_humidity(valid, self.humidity_kappa)
             named = with_places(self.spark, self._only_new(judged), self.places)
-            new = transform.sink_frame(named).cache()
-            report.new = new.count()
-        try:
-            if report.new:
-                with _timed(report, "write"):
-                    result = self.sink.write(new)
-                self._record(result, report)
-            if report.ok:
-                with _timed(report, "state"):
-                    self._advance(new)
-                    self.source.commit()
-            if summary:
-                report.summary = summarize(valid)
-        finally:
-            new.unpersist()
-            readings.unpersist()
+            result = self.sink.write(transform.sink_frame(named))
+            counts = totals.get
+        report.fetched = int(counts["fetched"])
+        report.invalid_values = int(counts["invalid"] or 0)
+        report.no_index = int(counts["no_index"] or 0)
+        report.new = result.received
+        if counts["quarantined"]:
+            with _timed(report, "quarantine"):
+                report.quarantined += self._quarantine_unusable(feeds)
+        self._record(result, report)
+        if summary:  # before the commit deletes the spooled feeds it reads
+            report.summary = summarize(valid)
+        if report.ok:
+            with _timed(report, "state"):
+                self._advance(result.marks)
+                self.source.commit()
 
-    def _quarantine_unusable(self, raw: DataFrame) -> int:
+    def _quarantine_unusable(self, feeds: list[Feed]) -> int:
+        """Reads the feeds again with each record's line, for the unusable ones."""
+        raw = reduce(
+            DataFrame.unionByName,
+            (transform.read_feed(self.spark, str(f.path), f.window, with_text=True) for f in feeds),
+        )
         rows = transform.quarantine_frame(raw).collect()
         return self.quarantine.add(r.asDict() for r in rows)
 
@@ -225,20 +241,13 @@ class Ingestor:
                 for r in result.rejected
             )
 
-    def _advance(self, new: DataFrame) -> None:
+    def _advance(self, changed: Watermarks) -> None:
         """Moves watermarks to the newest stored reading per sensor, on disk then in Spark."""
-        latest = new.groupBy("window", "sensor_id").agg(F.max("time").alias(MARK))
-        changed = {(r["window"], int(r["sensor_id"])): int(r[MARK]) for r in latest.collect()}
         if not changed:
             return
         self.marks.update(changed)
         self.marks_file.save(self.marks)
-        merged = (
-            self.marks_frame.unionByName(latest)
-            .groupBy("window", "sensor_id")
-            .agg(F.max(MARK).alias(MARK))
-        )
-        self.marks_frame = merged.localCheckpoint()
+        self.marks_frame = self._marks_frame()
 
 
 def summarize(readings: DataFrame) -> Summary:

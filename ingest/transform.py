@@ -7,8 +7,11 @@ value becomes null and is counted, never an error that stops the cycle).
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterator
 from functools import reduce
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -16,11 +19,19 @@ from pyspark.sql.types import ArrayType, LongType, StringType, StructField, Stru
 
 from ingest import daqi, model
 
+if TYPE_CHECKING:
+    from pyspark import RDD
+
 CORRUPT = "_corrupt_record"
 RECORD = "_record"
-FILE_ERROR = "_file_error"
 REASON = "reason"
 INVALID = "invalid_values"
+
+#: Options of Spark's JSON reader for a spooled feed: a record that does not fit
+#: :data:`FEED_SCHEMA` is kept whole, its line in ``_corrupt_record``.
+READER_OPTIONS = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
+#: Bytes of a feed per block the driver ships to the executors.
+SHIP_BLOCK = 8 << 20
 
 _TEXT = StringType()
 _NUMBER = LongType()
@@ -80,43 +91,58 @@ _INDEXED = (("aqi_pm25", "pm25", daqi.PM25_UPPER), ("aqi_pm10", "pm10", daqi.PM1
 
 
 def read_feed(
-    spark: SparkSession, path: str, window: str, ship_from_driver: bool | None = None
+    spark: SparkSession,
+    path: str,
+    window: str,
+    ship_from_driver: bool | None = None,
+    *,
+    with_text: bool = False,
 ) -> DataFrame:
-    """One feed file (a JSON array) as raw records tagged with its window.
+    """One spooled feed (JSON Lines, one record per line) as raw records tagged with its window.
 
-    The array is split into record texts first and each record is parsed on its
-    own, spread over the cores: a broken record is quarantined alone instead of
-    spoiling the whole file, and a file that is no JSON array at all (truncated,
-    an HTML error page) becomes one row with ``_file_error`` set.
+    Spark's JSON reader parses the lines with :data:`FEED_SCHEMA` (no inference)
+    and splits the file across cores; a record that does not fit keeps its line
+    in ``_corrupt_record`` and is quarantined alone. ``with_text`` also keeps
+    every record's line in ``_record``, for the quarantine.
 
-    The feed file is on the driver. In local mode Spark reads it in place; on a
-    cluster (or with ``ship_from_driver``) the driver sends its text along, so
-    executors on other hosts need no shared storage.
+    The spool is on the driver. In local mode Spark reads it in place; on a
+    cluster (or with ``ship_from_driver``) the driver sends the lines along,
+    compressed, so executors on other hosts need no shared storage.
     """
     if ship_from_driver is None:
         ship_from_driver = not (spark.sparkContext.master or "local").startswith("local")
-    if ship_from_driver:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-        files = spark.createDataFrame([(text,)], "value string")
+    lines = _lines_from_driver(spark, path) if ship_from_driver else None
+    if with_text:
+        text = (
+            spark.createDataFrame(lines.map(lambda line: (line,)), "value string")
+            if lines is not None
+            else spark.read.text(path)
+        )
+        parsed = F.from_json("value", FEED_SCHEMA, READER_OPTIONS).alias("_parsed")
+        records = text.select(parsed, F.col("value").alias(RECORD)).select("_parsed.*", RECORD)
     else:
-        files = spark.read.option("wholetext", True).text(path)
-    records = F.from_json("value", ArrayType(_TEXT))
-    # One generator over (text, file error) pairs: the file is parsed once per file,
-    # never once per record.
-    entries = F.when(
-        records.isNull(),
-        F.array(F.struct(F.col("value").alias(RECORD), F.lit(True).alias(FILE_ERROR))),
-    ).otherwise(
-        F.transform(records, lambda r: F.struct(r.alias(RECORD), F.lit(False).alias(FILE_ERROR)))
-    )
-    split = files.select(F.inline(entries))
-    parallelism = spark.sparkContext.defaultParallelism
-    if parallelism > 2:  # beyond one core per feed, spread the records before parsing them
-        split = split.repartition(parallelism)
-    parsed = F.from_json(RECORD, FEED_SCHEMA, {"columnNameOfCorruptRecord": CORRUPT})
-    return split.select(
-        F.when(~F.col(FILE_ERROR), parsed).alias("parsed"), RECORD, FILE_ERROR
-    ).select("parsed.*", RECORD, FILE_ERROR, F.lit(window).alias("window"))
+        reader = spark.read.schema(FEED_SCHEMA).options(**READER_OPTIONS)
+        records = reader.json(lines if lines is not None else path)
+    return records.withColumn("window", F.lit(window))
+
+
+def _lines_from_driver(spark: SparkSession, path: str) -> RDD[str]:
+    """The lines of a spooled feed as an RDD built from the driver's copy."""
+    blocks = list(_compressed_blocks(Path(path)))
+    return spark.sparkContext.parallelize(blocks, max(1, len(blocks))).flatMap(_block_lines)
+
+
+def _compressed_blocks(path: Path) -> Iterator[bytes]:
+    """The file in zlib-compressed blocks of whole lines (about SHIP_BLOCK bytes each)."""
+    with path.open("rb") as source:
+        while block := source.read(SHIP_BLOCK):
+            block += source.readline()
+            yield zlib.compress(block, 1)
+
+
+def _block_lines(block: bytes) -> list[str]:
+    """The lines of one shipped block (only \\n ends a line: JSON escapes the others)."""
+    return [line for line in zlib.decompress(block).decode("utf-8").split("\n") if line]
 
 
 def _feed_time(text: Column) -> Column:
@@ -179,7 +205,6 @@ def to_readings(raw: DataFrame) -> DataFrame:
         "location",
         "sensor",
         CORRUPT,
-        FILE_ERROR,
         F.map_from_entries(
             F.transform(values, lambda v: F.struct(v["value_type"], v["value"]))
         ).alias("_values"),
@@ -222,8 +247,7 @@ def to_readings(raw: DataFrame) -> DataFrame:
 def _reason(raw: DataFrame) -> Column:
     """Why a raw record cannot be stored, or null when it can."""
     return (
-        F.when(raw[FILE_ERROR], "malformed JSON: the feed is not a JSON array")
-        .when(raw["sensor"]["id"].isNull(), "missing or non-numeric sensor id")
+        F.when(raw["sensor"]["id"].isNull(), "missing or non-numeric sensor id")
         .when(raw["location"]["id"].isNull(), "missing or non-numeric location id")
         .when(_feed_time(raw["timestamp"]).isNull(), "missing or unparseable timestamp")
         .when(raw[CORRUPT].isNotNull(), "malformed record: a field has the wrong type")

@@ -12,7 +12,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ingest import model
+
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyspark.sql import DataFrame
 
 #: One reading, keyed by the names in :data:`ingest.model.COLUMNS`:
@@ -48,18 +51,73 @@ class WriteResult:
     ``failed`` holds one-line errors of batches that could not be written after
     retries (store down, throttled for too long); when it is not empty the cycle
     does not advance its watermarks, so the readings are written again later.
+    ``received`` counts the readings handed to the writer and ``marks`` holds the
+    newest time among them per (window, sensor_id): what the watermarks advance to.
     """
 
     written: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    received: int = 0
+    marks: Watermarks = field(default_factory=dict)
 
     def merge(self, other: WriteResult) -> WriteResult:
+        marks = dict(self.marks)
+        for key, epoch in other.marks.items():
+            if epoch > marks.get(key, epoch - 1):
+                marks[key] = epoch
         return WriteResult(
             self.written + other.written,
             self.rejected + other.rejected,
             self.failed + other.failed,
+            self.received + other.received,
+            marks,
         )
+
+    def to_json(self) -> str:
+        """The result as JSON text, for an executor to send to the driver."""
+        return json.dumps(
+            {
+                "written": self.written,
+                "rejected": [[r.row, r.reason] for r in self.rejected],
+                "failed": self.failed,
+                "received": self.received,
+                "marks": [[w, s, t] for (w, s), t in self.marks.items()],
+            },
+            default=str,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> WriteResult:
+        data = json.loads(text)
+        return cls(
+            data["written"],
+            [Rejection(row, reason) for row, reason in data["rejected"]],
+            data["failed"],
+            data["received"],
+            {(w, int(s)): int(t) for w, s, t in data["marks"]},
+        )
+
+
+class Received:
+    """Counts the readings a writer takes from an iterator and their newest time per sensor."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.marks: Watermarks = {}
+
+    def track(self, rows: Iterable[Row]) -> Iterator[Row]:
+        marks = self.marks
+        for row in rows:
+            self.count += 1
+            key = (row["window"], row["sensor_id"])
+            if row["time"] > marks.get(key, -1):
+                marks[key] = row["time"]
+            yield row
+
+    def into(self, result: WriteResult) -> WriteResult:
+        result.received, result.marks = self.count, self.marks
+        return result
 
 
 class Sink(abc.ABC):
@@ -88,13 +146,16 @@ class Sink(abc.ABC):
         """Releases connections held by the driver."""
 
 
-def spark_row_to_dict(row: Any) -> Row:
-    """A Spark Row of the sink frame as a plain reading dict."""
-    data: Row = row.asDict(recursive=False)
-    extra = data.get("extra")
+def plain_row(row: Row) -> Row:
+    """A reading from Arrow's ``to_pylist`` (a map arrives as (key, value) pairs) as a plain dict."""
+    extra = row.get(model.EXTRA)
     if extra is not None and not isinstance(extra, dict):
-        data["extra"] = dict(extra)
-    return data
+        row[model.EXTRA] = dict(extra)
+    return row
+
+
+#: The one column a partition's writer reports back in.
+RESULT_SCHEMA = "result string"
 
 
 def write_from_executors(
@@ -102,33 +163,26 @@ def write_from_executors(
 ) -> WriteResult:
     """Runs ``writer`` once per partition on the executors and merges the results.
 
-    ``writer`` must be picklable (a bound method of a sink whose state is plain
-    configuration). Each partition reports back its counts, its rejected
-    readings and its failed batches; nothing is lost when a partition fails.
+    The readings reach each partition's Python worker as Arrow batches
+    (``mapInArrow``, a DataFrame action, so the counts observed upstream are
+    reported). ``writer`` must be picklable (a bound method of a sink whose
+    state is plain configuration). Each partition reports back its counts, its
+    rejected readings, its failed batches and the newest time per sensor of what
+    it was handed; nothing is lost when a partition fails.
     """
 
-    def run(partition: Iterable[Any]) -> Iterator[str]:
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow
+
+        received = Received()
+        rows = (plain_row(row) for batch in batches for row in batch.to_pylist())
         try:
-            result = writer(spark_row_to_dict(r) for r in partition)
+            result = received.into(writer(received.track(rows)))
         except Exception as exc:  # a partition must report, never kill the job
-            result = WriteResult(failed=[f"{type(exc).__name__}: {exc}"])
-        yield json.dumps(
-            {
-                "written": result.written,
-                "rejected": [[r.row, r.reason] for r in result.rejected],
-                "failed": result.failed,
-            },
-            default=str,
-        )
+            result = received.into(WriteResult(failed=[f"{type(exc).__name__}: {exc}"]))
+        yield pyarrow.RecordBatch.from_pydict({"result": [result.to_json()]})
 
     total = WriteResult()
-    for payload in frame.rdd.mapPartitions(run).collect():
-        part = json.loads(payload)
-        total = total.merge(
-            WriteResult(
-                part["written"],
-                [Rejection(row, reason) for row, reason in part["rejected"]],
-                part["failed"],
-            )
-        )
+    for part in frame.mapInArrow(run, RESULT_SCHEMA).collect():
+        total = total.merge(WriteResult.from_json(part["result"]))
     return total

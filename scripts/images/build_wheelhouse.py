@@ -31,8 +31,12 @@ REPO = Path(__file__).resolve().parents[2]
 #: Debian 12 ships CPython 3.11: the image's venv runs it.
 PYTHON_VERSION = "3.11"
 
-#: manylinux platform tag for each Debian architecture (glibc 2.36 on Debian 12).
-PLATFORMS = {"amd64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
+#: manylinux platform tags for each Debian architecture (glibc 2.36 on Debian 12): pip
+#: takes a wheel tagged with any of them (pyarrow ships manylinux_2_28 wheels only).
+PLATFORMS = {
+    "amd64": ("manylinux2014_x86_64", "manylinux_2_28_x86_64"),
+    "arm64": ("manylinux2014_aarch64", "manylinux_2_28_aarch64"),
+}
 MACHINES = {"x86_64": "amd64", "aarch64": "arm64"}
 
 
@@ -57,8 +61,7 @@ def swap_for_target(wheel: Path, arch: str, dest: Path) -> Path:
             "download",
             "--no-deps",
             "--only-binary=:all:",
-            "--platform",
-            PLATFORMS[arch],
+            *(option for tag in PLATFORMS[arch] for option in ("--platform", tag)),
             "--python-version",
             PYTHON_VERSION,
             "--implementation",

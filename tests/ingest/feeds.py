@@ -68,3 +68,12 @@ def write(
     if five_minutes is not None:
         (folder / "data.json").write_text(json.dumps(five_minutes))
     return folder
+
+
+def spooled(path: Path, window: str) -> str:
+    """A saved feed through the intake: the path of its JSON Lines spool file (beside it)."""
+    from ingest import intake
+
+    result = intake.spool(intake.file_chunks(path), path.parent / f"spool-{path.name}", window)
+    assert result.path is not None, result.quarantined
+    return str(result.path)

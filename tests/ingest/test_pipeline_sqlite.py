@@ -175,3 +175,47 @@ def test_a_file_of_any_name_is_read_as_24_hour_means(tmp_path):
     assert [(r["window"], r["aqi"]) for r in rows(tmp_path / "aq.db")] == [("24h", 4)]
     assert run_once(f"5m={path}", tmp_path / "aq2.db", tmp_path / "state2") == 0
     assert [(r["window"], r["aqi"]) for r in rows(tmp_path / "aq2.db")] == [("5m", None)]
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+#: What the hand-written feeds of fixtures/ say, read off the files by hand: (window,
+#: sensor, time) -> the stored columns that carry a value. P1 is PM10, P2 is PM2.5;
+#: 24-hour PM2.5 35.50 rounds to 36 (index 4), PM10 58.40 to 58 (index 4); PM2.5
+#: 11.50 rounds to 12 (index 2), PM10 11.49 to 11 (index 1).
+EXPECTED = {
+    ("5m", 3001, "2026-11-27T12:00:07Z"): {"sensor_type": "SDS011", "location_id": 2001, "country": "DE", "indoor": 0, "latitude": 48.778, "longitude": 9.18, "altitude": 245.3, "pm10": 14.2, "pm25": 6.8, "value_count": 2},
+    ("5m", 3001, "2026-11-27T12:02:31Z"): {"sensor_type": "SDS011", "location_id": 2001, "country": "DE", "indoor": 0, "latitude": 48.778, "longitude": 9.18, "altitude": 245.3, "pm10": 15.05, "pm25": 7.33, "value_count": 2},
+    ("5m", 3003, "2026-11-27T12:00:09Z"): {"sensor_type": "BME280", "location_id": 2001, "country": "DE", "indoor": 0, "latitude": 48.778, "longitude": 9.18, "altitude": 245.3, "temperature": 3.71, "humidity": 88.42, "pressure": 98213.75, "pressure_at_sealevel": 101103.06, "value_count": 4},
+    ("5m", 3002, "2026-11-27T12:01:44Z"): {"sensor_type": "SPS30", "location_id": 2002, "country": "GB", "latitude": 51.507, "longitude": -0.128, "altitude": 11.0, "pm1": 4.1, "pm10": 6.92, "pm25": 5.87, "pm4": 6.55, "value_count": 10, "extra": '{"N05": 27.64, "N1": 32.9, "N10": 33.55, "N25": 33.41, "N4": 33.52, "TS": 0.53}'},
+    ("5m", 3004, "2026-11-27T12:02:02Z"): {"sensor_type": "BMP280", "location_id": 2003, "country": "NL", "indoor": 1, "latitude": 52.371, "longitude": 4.896, "temperature": 19.8, "pressure": 101772.0, "value_count": 2},
+    ("5m", 3005, "2026-11-27T12:02:15Z"): {"sensor_type": "DHT22", "location_id": 2004, "latitude": 50.061, "longitude": 19.937, "temperature": -1.8, "humidity": 44.3, "value_count": 2},
+    ("5m", 3006, "2026-11-27T12:02:20Z"): {"sensor_type": "DNMS (Laerm)", "location_id": 2005, "country": "DE", "indoor": 0, "latitude": 53.551, "longitude": 9.994, "altitude": 8.2, "noise_laeq": 52.61, "noise_la_min": 44.02, "noise_la_max": 71.38, "value_count": 3},
+    ("24h", 3001, "2026-11-27T12:00:00Z"): {"sensor_type": "SDS011", "location_id": 2001, "country": "DE", "indoor": 0, "latitude": 48.778, "longitude": 9.18, "altitude": 245.3, "pm10": 58.4, "pm25": 35.5, "aqi_pm25": 4, "aqi_pm10": 4, "aqi": 4, "band": "Moderate", "value_count": 2},
+    ("24h", 3002, "2026-11-27T12:00:00Z"): {"sensor_type": "SPS30", "location_id": 2002, "country": "GB", "latitude": 51.507, "longitude": -0.128, "altitude": 11.0, "pm1": 3.02, "pm10": 11.49, "pm25": 11.5, "pm4": 11.5, "aqi_pm25": 2, "aqi_pm10": 1, "aqi": 2, "band": "Low", "value_count": 10, "extra": '{"N05": 20.1, "N1": 24.44, "N10": 25.02, "N25": 24.9, "N4": 25.0, "TS": 0.61}'},
+}  # fmt: skip
+
+
+def saved_by_a_json_tool(folder, layout):
+    """The fixture feeds in another layout an ordinary tool writes."""
+    folder.mkdir()
+    for name in ("data.json", "data.24h.json"):
+        text = (FIXTURES / name).read_text()
+        if layout == "tabs, sorted keys, BOM, CRLF":
+            text = json.dumps(json.loads(text), indent="\t", sort_keys=True)
+            (folder / name).write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+        else:
+            (folder / name).write_text(text)
+    return folder
+
+
+@pytest.mark.parametrize("layout", ["pretty-printed by hand", "tabs, sorted keys, BOM, CRLF"])
+def test_a_real_feed_saved_by_a_json_tool_stores_every_reading(tmp_path, layout):
+    feeds = saved_by_a_json_tool(tmp_path / "feeds", layout)
+    assert run_once(feeds, tmp_path / "aq.db", tmp_path / "state") == 0
+    stored = {(r["window"], r["sensor_id"], r["time"]): r for r in rows(tmp_path / "aq.db")}
+    assert set(stored) == set(EXPECTED)
+    for key, expected in EXPECTED.items():
+        got = {c: v for c, v in stored[key].items() if v is not None}
+        assert got == {"window": key[0], "sensor_id": key[1], "time": key[2], **expected}, key
+    assert not (tmp_path / "state" / "quarantine").exists()

@@ -45,7 +45,8 @@ def expected_keys() -> int:
 def ingestor(spark, feeds, tmp_path, sink=None):
     sink = sink or SqliteSink(tmp_path / "aq.db")
     sink.check()
-    return Ingestor(spark, FileSource(str(feeds), ("5m", "24h")), sink, tmp_path / "state")
+    source = FileSource(str(feeds), ("5m", "24h"), tmp_path / "state" / "spool")
+    return Ingestor(spark, source, sink, tmp_path / "state")
 
 
 class Crash(BaseException):
@@ -82,9 +83,9 @@ def test_lost_state_is_rebuilt_from_the_store(spark, feeds, tmp_path):
 
 def test_crash_in_the_middle_of_a_write(spark, feeds, tmp_path):
     class DyingSink(SqliteSink):
-        def write_rows(self, rows):
-            rows = list(rows)
-            super().write_rows(rows[: len(rows) // 3])
+        def _insert(self, batches):
+            rows = [row for batch in batches for row in batch]
+            super()._insert([rows[: len(rows) // 3]])
             raise Crash
 
     with pytest.raises(Crash):

@@ -7,11 +7,11 @@ import json
 import pytest
 
 from ingest import transform
-from tests.ingest.feeds import pm, record, write
+from tests.ingest.feeds import pm, record, spooled, write
 
 
 def readings_of(spark, folder, window="24h", name="data.24h.json"):
-    raw = transform.read_feed(spark, str(folder / name), window)
+    raw = transform.read_feed(spark, spooled(folder / name, window), window)
     return {
         (r["sensor_id"], r["reason"]): r
         for r in transform.with_index(transform.to_readings(raw)).collect()
@@ -90,7 +90,9 @@ def test_every_field_of_the_model(spark, tmp_path):
 )
 def test_unusable_records_get_a_reason_and_keep_their_content(spark, tmp_path, broken, reason):
     write(tmp_path, daily=[record(1, pm("5", "5")), broken])
-    raw = transform.read_feed(spark, str(tmp_path / "data.24h.json"), "24h")
+    raw = transform.read_feed(
+        spark, spooled(tmp_path / "data.24h.json", "24h"), "24h", with_text=True
+    )
     rows = transform.quarantine_frame(raw).collect()
     assert [r["reason"] for r in rows] == [reason]
     assert json.loads(rows[0]["record"])["sensordatavalues"][0]["value"] == "1"
@@ -123,8 +125,10 @@ def test_missing_index_counts_present_daily_pm_values_without_an_index(spark, tm
         ],
     )
     write(tmp_path / "5m", five_minutes=[record(5, pm(pm25="-1", pm10="-2"))])
-    raw = transform.read_feed(spark, str(tmp_path / "daily" / "data.24h.json"), "24h").unionByName(
-        transform.read_feed(spark, str(tmp_path / "5m" / "data.json"), "5m")
+    daily = spooled(tmp_path / "daily" / "data.24h.json", "24h")
+    five_minutes = spooled(tmp_path / "5m" / "data.json", "5m")
+    raw = transform.read_feed(spark, daily, "24h").unionByName(
+        transform.read_feed(spark, five_minutes, "5m")
     )
     readings = transform.with_index(transform.to_readings(raw))
     counted = readings.select("sensor_id", transform.missing_index().alias("n")).collect()
@@ -137,56 +141,52 @@ def test_out_of_range_coordinates_are_dropped(spark, tmp_path):
     assert (row["latitude"], row["longitude"]) == (None, None)
 
 
-@pytest.mark.parametrize(
-    "content", ['[{"id": 1, "timestamp": "2026-', "<html><body>502 Bad Gateway</body></html>"]
-)
-def test_a_broken_file_is_one_quarantined_record(spark, tmp_path, content):
-    (tmp_path / "data.24h.json").write_text(content)
-    raw = transform.read_feed(spark, str(tmp_path / "data.24h.json"), "24h").cache()
-    rows = transform.quarantine_frame(raw).collect()
-    assert [r["reason"] for r in rows] == ["malformed JSON: the feed is not a JSON array"]
-    assert rows[0]["record"] == content
-
-
 def test_a_record_of_the_wrong_shape_is_quarantined_alone(spark, tmp_path):
     odd = record(2, pm("5", "5"))
     odd["location"]["altitude"] = {"value": 3}
     odd["sensordatavalues"] = "none"
-    (tmp_path / "data.24h.json").write_text(json.dumps([record(1, pm("5", "5")), odd, 17]))
-    raw = transform.read_feed(spark, str(tmp_path / "data.24h.json"), "24h").cache()
+    (tmp_path / "data.24h.json").write_text(json.dumps([record(1, pm("5", "5")), odd]))
+    path = spooled(tmp_path / "data.24h.json", "24h")
+    raw = transform.read_feed(spark, path, "24h", with_text=True)
     quarantined = {r["record"]: r["reason"] for r in transform.quarantine_frame(raw).collect()}
     assert quarantined == {
         json.dumps(odd, separators=(",", ":")): "malformed record: a field has the wrong type",
-        "17": "missing or non-numeric sensor id",
     }
-    assert [
-        r["sensor_id"] for r in transform.to_readings(raw).where("reason is null").collect()
-    ] == [1]
-
-
-def test_an_empty_array_is_no_rows(spark, tmp_path):
-    (tmp_path / "data.24h.json").write_text("[]")
-    assert readings_of(spark, tmp_path) == {}
+    readings = transform.to_readings(transform.read_feed(spark, path, "24h"))
+    assert [r["sensor_id"] for r in readings.where("reason is null").collect()] == [1]
 
 
 def test_a_feed_shipped_from_the_driver_reads_the_same(spark, tmp_path):
-    """On a cluster the driver sends the feed's text: the records come out the same."""
+    """On a cluster the driver sends the spooled lines: the records come out the same."""
     write(
         tmp_path,
         daily=[record(1, pm("12", "80")), record(None, pm("1", "1")), record(2, pm("5", "5"))],
     )
-    path = str(tmp_path / "data.24h.json")
-    in_place = transform.read_feed(spark, path, "24h", ship_from_driver=False)
-    shipped = transform.read_feed(spark, path, "24h", ship_from_driver=True)
-    columns = [
-        "window",
-        "timestamp",
-        "sensor",
-        "sensordatavalues",
-        transform.RECORD,
-        transform.FILE_ERROR,
+    path = spooled(tmp_path / "data.24h.json", "24h")
+    columns = ["window", "timestamp", "sensor", "sensordatavalues", transform.CORRUPT]
+    for with_text in (False, True):
+        in_place = transform.read_feed(
+            spark, path, "24h", ship_from_driver=False, with_text=with_text
+        )
+        shipped = transform.read_feed(
+            spark, path, "24h", ship_from_driver=True, with_text=with_text
+        )
+        assert shipped.rdd.getNumPartitions() >= 1
+        assert sorted(map(str, shipped.select(columns).collect())) == sorted(
+            map(str, in_place.select(columns).collect())
+        )
+        assert len(shipped.collect()) == 3
+
+
+def test_shipped_blocks_end_at_line_ends_and_keep_every_line(tmp_path, monkeypatch):
+    """Blocks are cut at line ends only, and a line separator JSON leaves raw (U+2028) is no line end."""
+    lines = [
+        json.dumps({"id": i, "name": "a\u2028b" if i % 7 else "x" * 50}, ensure_ascii=False)
+        for i in range(500)
     ]
-    assert sorted(map(str, shipped.select(columns).collect())) == sorted(
-        map(str, in_place.select(columns).collect())
-    )
-    assert len(shipped.collect()) == 3
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(transform, "SHIP_BLOCK", 1000)
+    blocks = list(transform._compressed_blocks(path))
+    assert len(blocks) > 10
+    assert [line for b in blocks for line in transform._block_lines(b)] == lines
