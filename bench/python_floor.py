@@ -63,6 +63,7 @@ def rows_of(path: Path, window: str) -> Iterator[tuple[Any, ...]]:
             "aqi": aqi,
             "band": daqi.band_for(aqi),
             "value_count": len(values),
+            "hours": None,
             "extra": None,
         }
         yield tuple(row[c] for c in model.COLUMNS)

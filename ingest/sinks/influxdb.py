@@ -54,7 +54,7 @@ def to_line(row: Row) -> str:
     """One reading as a line of line protocol (time in seconds).
 
     Tags are the model's dimensions that have a value; measures and location are
-    float fields, indices and value_count integer fields, band a string field,
+    float fields, indices, value_count and hours integer fields, band a string field,
     extra value types ``x_<name>`` float fields.
     """
     tags = "".join(
@@ -73,6 +73,8 @@ def to_line(row: Row) -> str:
     if row.get(model.BAND_COLUMN):
         fields.append(f"{model.BAND_COLUMN}={_string_field(str(row[model.BAND_COLUMN]))}")
     fields.append(f"{model.VALUE_COUNT}={int(row.get(model.VALUE_COUNT) or 0)}i")
+    if row.get(model.HOURS) is not None:
+        fields.append(f"{model.HOURS}={int(row[model.HOURS])}i")
     for name, value in sorted((row.get(model.EXTRA) or {}).items()):
         if value is not None and (text := _float(value)) is not None:
             fields.append(f"{_key('x_' + name)}={text}")

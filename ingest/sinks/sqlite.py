@@ -37,6 +37,7 @@ _TYPES = {
     "aqi": "INTEGER",
     "band": "TEXT",
     "value_count": "INTEGER NOT NULL",
+    "hours": "INTEGER",
     "extra": "TEXT",
 }
 
@@ -78,6 +79,15 @@ def _as_tuple(row: Row) -> tuple[Any, ...]:
     return tuple(values)
 
 
+def _add_missing_columns(connection: sqlite3.Connection) -> None:
+    """Adds the model's columns that a file made by an older version lacks (as nulls)."""
+    present = {row[1] for row in connection.execute(f"PRAGMA table_info({model.MEASUREMENT})")}
+    for column in model.COLUMNS:
+        if column not in present:
+            kind = _TYPES.get(column, "REAL").replace(" NOT NULL", "")
+            connection.execute(f"ALTER TABLE {model.MEASUREMENT} ADD COLUMN {column} {kind}")
+
+
 class SqliteSink(Sink):
     """``sqlite:///relative.db`` or ``sqlite:////absolute.db``."""
 
@@ -105,6 +115,7 @@ class SqliteSink(Sink):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as connection:
                 connection.execute(SCHEMA)
+                _add_missing_columns(connection)
                 for statement in INDEXES:
                     connection.execute(statement)
             connection.close()

@@ -28,6 +28,7 @@ MEASURE_TYPES: Final[dict[str, str]] = {
     **dict.fromkeys(model.INDEX_COLUMNS, "BIGINT"),
     model.BAND_COLUMN: "VARCHAR",
     model.VALUE_COUNT: "BIGINT",
+    model.HOURS: "BIGINT",
 }
 EXTRA_PREFIX: Final = "x_"
 
@@ -41,7 +42,7 @@ def build_record(row: Row) -> dict[str, Any]:
 
     Dimensions are :data:`ingest.model.DIMENSIONS` with a value (as text);
     measures are the non-null location and measure columns (DOUBLE), the DAQI
-    indices and ``value_count`` (BIGINT), ``band`` (VARCHAR) and each ``extra``
+    indices, ``value_count`` and ``hours`` (BIGINT), ``band`` (VARCHAR) and each ``extra``
     entry as ``x_<name>`` (DOUBLE). The attributes in :data:`COMMON_ATTRIBUTES`
     are included; :func:`split_common` moves them out for a WriteRecords call.
     Raises :class:`UnencodableReadingError` for a value that is not of its column's type.
