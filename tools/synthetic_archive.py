@@ -42,7 +42,7 @@ def hours_reported(sensor_id: int) -> int:
     return {3: AT_THE_RULE, 4: BELOW_THE_RULE}.get(sensor_id % 5, FULL_DAY)
 
 
-def _place(sensor_id: int) -> tuple[int, float, float]:
+def place(sensor_id: int) -> tuple[int, float, float]:
     """(location id, latitude, longitude) as tools.synthetic gives the sensor."""
     location_index = sensor_id // 2
     location_id = 10_000 + location_index
@@ -89,7 +89,7 @@ def day_lines(sensor_id: int, day: date, seed: int = 11) -> Iterator[str]:
     kind = sensor_type(sensor_id)
     header = layout.HEADERS[kind]
     rng = random.Random(f"{seed}-{sensor_id}-{day.isoformat()}")
-    location_id, lat, lon = _place(sensor_id)
+    location_id, lat, lon = place(sensor_id)
     level = rng.lognormvariate(2.5, 0.6)
     yield layout.SEPARATOR.join(header)
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -201,8 +201,12 @@ class HttpSource:
                     return f"cannot download {file.location}: the server sent an HTML page"
                 handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{file.name}-")
                 try:
+                    # a .gz file is kept as sent; a plain file compressed for the transfer is unpacked
+                    chunks = response.raw.stream(
+                        CHUNK, decode_content=not file.name.endswith(".gz")
+                    )
                     with os.fdopen(handle, "wb") as out:
-                        for chunk in response.iter_content(CHUNK):
+                        for chunk in chunks:
                             out.write(chunk)
                     os.replace(temporary, target)
                 finally:

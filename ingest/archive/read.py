@@ -51,9 +51,12 @@ def read_lines(spark: SparkSession, paths: list[str]) -> DataFrame:
     """Every line of the files, with its file, block and position in the scan.
 
     A byte-order mark and a trailing carriage return are removed; empty lines
-    are kept here so that positions stay line numbers.
+    are kept here so that positions stay line numbers. A file that breaks off
+    (a gzip stream cut short) gives the lines before the break, and one that
+    vanished since the listing gives none: Spark logs either, the run goes on.
     """
-    return spark.read.text(paths).select(
+    files = spark.read.options(ignoreCorruptFiles=True, ignoreMissingFiles=True)
+    return files.text(paths).select(
         F.col("_metadata.file_path").alias(FILE),
         F.col("_metadata.file_name").alias(NAME),
         F.col("_metadata.file_block_start").alias(BLOCK),
