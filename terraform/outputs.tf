@@ -48,6 +48,16 @@ output "backfill_application_id" {
   value       = one(module.backfill[*].application_id)
 }
 
+output "backfill_application_arn" {
+  description = "ARN of the backfill's EMR Serverless application: its region is where job runs start (null unless backfill_enabled)."
+  value       = one(module.backfill[*].application_arn)
+}
+
+output "backfill_archive_source" {
+  description = "The archive mirror as the backfill's --source, s3://BUCKET/PREFIX (null unless backfill_enabled)."
+  value       = one(module.backfill[*].archive_source)
+}
+
 output "backfill_job_role_arn" {
   description = "Runtime role of the backfill job runs (null unless backfill_enabled)."
   value       = one(module.backfill[*].job_role_arn)

@@ -94,7 +94,13 @@ def test_the_module_is_off_unless_enabled(root) -> None:
     assert block["source"] == "./modules/backfill"
     assert block["count"] == "${var.backfill_enabled ? 1 : 0}"
     assert root.variables["backfill_enabled"]["default"] is False
-    for output in ("backfill_application_id", "backfill_job_role_arn", "backfill_bucket"):
+    for output in (
+        "backfill_application_id",
+        "backfill_application_arn",
+        "backfill_archive_source",
+        "backfill_job_role_arn",
+        "backfill_bucket",
+    ):
         assert root.outputs[output]["value"].startswith("${one(module.backfill[*].")
 
 

@@ -22,3 +22,8 @@ output "security_group_id" {
   description = "Security group of the job's workers."
   value       = aws_security_group.job.id
 }
+
+output "archive_source" {
+  description = "The mirror as the job's --source: s3://BUCKET/PREFIX."
+  value       = trimsuffix("s3://${var.mirror_bucket}/${local.mirror_prefix}", "/")
+}
