@@ -137,6 +137,9 @@ def main() -> None:
             lines.append(row("plain Python -> SQLite (floor)", sensors, floor))
             print(lines[-1], flush=True)
     print("\n" + "\n".join(lines))
+    import backfill_bench  # bench/backfill_bench.py: the archive backfill's line
+
+    print("\n".join(backfill_bench.report(args.work / "backfill")), flush=True)
     print(
         f"\nload average (1/5/15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
