@@ -122,3 +122,16 @@ def test_influxdb_holds_the_same_points(on_cluster, in_local_mode, influxdb):
     assert cluster_points and cluster_points == influx_points(influxdb, in_local_mode["influx"])
     windows = {json.loads(tags)["window"] for tags, _, _ in cluster_points}
     assert windows == {"1h", "1d", "5m", "24h"}
+
+
+def test_influxdb_gets_the_daily_means_index_and_hours_with_their_types(in_local_mode, influxdb):
+    # sensor 92 of the hand-written samples: PM2.5 11.5 and PM10 16.5 over 24 hours -> index 2
+    (series,) = influxdb.query(
+        "SELECT pm25, pm10, aqi, band, hours, value_count FROM air_quality "
+        "WHERE \"window\" = '1d' AND sensor_id = '92'",
+        in_local_mode["influx"],
+    )
+    assert series["values"] == [[1636329600, 11.5, 16.5, 2, "Low", 24, 48]]
+    (types,) = influxdb.query('SHOW FIELD KEYS FROM "air_quality"', in_local_mode["influx"])
+    kinds = dict(types["values"])
+    assert (kinds["aqi"], kinds["hours"], kinds["pm25"]) == ("integer", "integer", "float")

@@ -303,3 +303,38 @@ def test_an_unreachable_store_is_exit_3(capsys, tmp_path):
     )
     assert code == 3
     assert "aqi-ingest: error:" in capsys.readouterr().err
+
+
+# -- the guide ---------------------------------------------------------------------------
+
+
+def backfill_option_problems(text: str) -> list[str]:
+    """How the guide's option table differs from the options `aqi-ingest backfill` has."""
+    from tests.docs.test_guides import option_rows
+
+    documented = option_rows(text)
+    options = {o[0]: o for o in cli.BACKFILL_OPTIONS}
+    problems = [f"{o} is not a backfill option" for o in documented if o not in options]
+    for option, variable, default, _ in cli.BACKFILL_OPTIONS:
+        cell = documented.get(option, ("", ""))[1]
+        if option not in documented:
+            problems.append(f"{option} is not documented")
+        elif documented[option][0] != variable:
+            problems.append(f"{option}: variable {documented[option][0]}, not {variable}")
+        elif default is None and not cell.startswith("required"):
+            problems.append(f"{option}: {cell}, but it is required")
+        elif default and not cell.startswith(f"`{default}`"):
+            problems.append(f"{option}: default {cell}, not `{default}`")
+    return problems
+
+
+def test_the_guide_lists_every_backfill_option_with_its_default():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "backfill.md").read_text()
+    assert backfill_option_problems(text) == []
+    stale = text.replace(
+        "| `--downloads` | `AQI_BACKFILL_DOWNLOADS` | `8`",
+        "| `--downloads` | `AQI_BACKFILL_DOWNLOADS` | `4`",
+    )
+    assert backfill_option_problems(stale) == [
+        "--downloads: default `4` parallel downloads from the archive URL, not `8`"
+    ]
