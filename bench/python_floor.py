@@ -1,7 +1,8 @@
 """The floor to beat: a plain single-process Python loop over the same feeds, into the same store.
 
 json, the DAQI rule and one writer, no Spark: read both feed files whole, build one
-row per reading with the index, then write them all. Into SQLite: the job's own
+row per reading with the index, its place (each location geocoded once, by the job's
+own cache) and its humidity flag, then write them all. Into SQLite: the job's own
 table and indexes, ``executemany`` in one transaction. Into InfluxDB: the job's own
 line protocol, posted in batches of the job's size on one keep-alive session.
 Prints one JSON line.
@@ -14,7 +15,9 @@ import json
 import math
 import os
 import sqlite3
+import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
@@ -25,7 +28,7 @@ from typing import Any
 import requests
 from memory import peak_kib
 
-from ingest import daqi, model
+from ingest import daqi, humidity, model, places
 from ingest.sinks.influxdb import BATCH_LINES, to_line
 from ingest.sinks.sqlite import INDEXES, INSERT, SCHEMA, TIME_FORMAT
 
@@ -52,8 +55,9 @@ def iso(stamp: str) -> str:
     return datetime.fromtimestamp(epoch(stamp), UTC).strftime(TIME_FORMAT)
 
 
-def readings(feeds: Path) -> Iterator[dict[str, Any]]:
-    """One reading per record of both feeds, keyed by the model's columns."""
+def feed_rows(feeds: Path) -> list[dict[str, Any]]:
+    """One row per record of both feeds, keyed by the model's columns (places and humidity later)."""
+    rows = []
     for name, window in FILES.items():
         daily = window == model.WINDOW_24H
         for item in json.loads((feeds / name).read_bytes()):
@@ -79,12 +83,48 @@ def readings(feeds: Path) -> Iterator[dict[str, Any]]:
                 aqi=aqi,
                 band=daqi.band_for(aqi),
                 value_count=len(values),
+                hours=None,
                 extra=None,
             )
-            yield row
+            rows.append(row)
+    return rows
 
 
-def into_sqlite(feeds: Path, db: Path) -> int:
+def readings(feeds: Path, state: Path) -> Iterator[dict[str, Any]]:
+    """The rows with what the job adds: the place of each location (geocoded once, in a
+    cache as the job's) and the humidity flag from the nearest humidity of the location."""
+    rows = feed_rows(feeds)
+    located = {
+        (r["location_id"], r["latitude"], r["longitude"])
+        for r in rows
+        if r["latitude"] is not None and r["longitude"] is not None
+    }
+    found = places.PlaceCache(state).resolve(located)
+    humidities: dict[tuple[str, int], list[tuple[int, float]]] = defaultdict(list)
+    for r in rows:
+        if humidity.usable(r["humidity"]):
+            humidities[r["window"], r["location_id"]].append((epoch(r["time"]), r["humidity"]))
+    for r in rows:
+        place = found.get((r["location_id"], r["latitude"], r["longitude"]), places.NOWHERE)
+        r.update(place=place.place, region=place.region)
+        rh = None
+        if r["pm25"] is not None or r["pm10"] is not None:
+            at = epoch(r["time"])
+            near = [
+                (abs(t - at), h)
+                for t, h in humidities.get((r["window"], r["location_id"]), ())
+                if abs(t - at) <= humidity.MATCH_SECONDS
+            ]
+            rh = min(near)[1] if near else None
+            r[model.HUMID] = humidity.is_humid(rh)
+        else:
+            r[model.HUMID] = None
+        r[model.HUMID_RH] = rh
+        r.update(dict.fromkeys(model.CORRECTED.values()))
+        yield r
+
+
+def into_sqlite(feeds: Path, db: Path, state: Path) -> int:
     connection = sqlite3.connect(db)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
@@ -92,7 +132,7 @@ def into_sqlite(feeds: Path, db: Path) -> int:
     for statement in INDEXES:
         connection.execute(statement)
     columns = [c for c in model.COLUMNS if c != "time"]
-    rows = ((iso(r["time"]), *(r[c] for c in columns)) for r in readings(feeds))
+    rows = ((iso(r["time"]), *(r[c] for c in columns)) for r in readings(feeds, state))
     assert model.COLUMNS[0] == "time"
     with connection:
         connection.executemany(INSERT, rows)
@@ -101,11 +141,11 @@ def into_sqlite(feeds: Path, db: Path) -> int:
     return written
 
 
-def into_influxdb(feeds: Path, url: str, database: str) -> int:
+def into_influxdb(feeds: Path, url: str, database: str, state: Path) -> int:
     session = requests.Session()
     session.post(f"{url}/query", params={"q": f'CREATE DATABASE "{database}"'}).raise_for_status()
     written = 0
-    lines = (to_line({**r, "time": epoch(r["time"])}) for r in readings(feeds))
+    lines = (to_line({**r, "time": epoch(r["time"])}) for r in readings(feeds, state))
     while batch := list(islice(lines, BATCH_LINES)):
         response = session.post(
             f"{url}/write",
@@ -125,12 +165,13 @@ def main() -> None:
     store.add_argument("--influxdb", help="InfluxDB base URL http://HOST:PORT, with --database")
     parser.add_argument("--database", default="floor")
     args = parser.parse_args()
+    state = Path(tempfile.mkdtemp(prefix="floor-state-"))  # a cold place cache, as the job's
     started = time.monotonic()
     cpu = os.times()
     if args.db:
-        written = into_sqlite(args.feeds, args.db)
+        written = into_sqlite(args.feeds, args.db, state)
     else:
-        written = into_influxdb(args.feeds, args.influxdb, args.database)
+        written = into_influxdb(args.feeds, args.influxdb, args.database, state)
     used = os.times()
     print(
         json.dumps(

@@ -3,7 +3,8 @@
 Generates synthetic feeds in the real shape (both windows), then for each size
 and store (SQLite, a local InfluxDB) runs, each in a fresh process: the plain
 single-process Python loop (the floor) and the Spark job at the shipped driver
-memory. Then replays the live cadence (cadence_bench.py). Prints a Markdown
+memory. Then replays the live cadence (cadence_bench.py) and times the archive backfill
+beside a plain Python loop (backfill_bench.py). Prints a Markdown
 table with the ratio to the floor, and the cadence's CPU seconds per minute
 beside a t4g.small's baseline.
 
@@ -25,6 +26,8 @@ from typing import Any
 
 # The repository's developer tools are not installed: they sit beside this folder.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import backfill_bench  # bench/backfill_bench.py: the archive backfill's line
+
 from tools.local_influxdb import LocalInfluxDB
 from tools.synthetic import generate, write_feeds
 
@@ -166,6 +169,7 @@ def main() -> None:
     print("\n" + "\n".join(lines))
     if cadence:
         print("\n" + cadence_line(cadence))
+    print("\n".join(backfill_bench.report(args.work / "backfill")), flush=True)
     print(
         f"\nload average (1/5/15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import FrameType
 
 from ingest import __version__, model
+from ingest.archive.listing import DEFAULT_ARCHIVE_URL
 from ingest.sinks import Sink, SinkError, open_sink
 from ingest.sources import DEFAULT_BASE_URL, open_source
 
@@ -59,6 +60,49 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+SHARED_OPTIONS = {option[0]: option for option in OPTIONS}
+
+#: Options of ``aqi-ingest backfill`` (same layout as OPTIONS). A default of None
+#: means the option is required.
+BACKFILL_OPTIONS: tuple[tuple[str, str, str | None, str], ...] = (
+    (
+        "--source",
+        "AQI_ARCHIVE_SOURCE",
+        DEFAULT_ARCHIVE_URL,
+        "archive base URL, a folder of archive CSVs or an s3:// mirror",
+    ),
+    ("--from", "AQI_BACKFILL_FROM", None, "first UTC day, YYYY-MM-DD"),
+    ("--to", "AQI_BACKFILL_TO", None, "last UTC day, YYYY-MM-DD (included)"),
+    SHARED_OPTIONS["--sink"],
+    (
+        "--state-dir",
+        "AQI_STATE_DIR",
+        "state",
+        "folder (or s3:// URL) of the manifest and quarantine",
+    ),
+    ("--types", "AQI_BACKFILL_TYPES", "", "sensor types to load, e.g. sds011,bme280 (default all)"),
+    ("--country", "AQI_BACKFILL_COUNTRY", "", "only sensors of this country (ISO code, e.g. GB)"),
+    ("--bbox", "AQI_BACKFILL_BBOX", "", "only readings in MIN_LON,MIN_LAT,MAX_LON,MAX_LAT"),
+    (
+        "--locations",
+        "AQI_BACKFILL_LOCATIONS",
+        "",
+        "v2 feed (base URL or file) giving each sensor its country; default with --country: "
+        "the live feeds",
+    ),
+    ("--batch-files", "AQI_BACKFILL_BATCH_FILES", "2000", "files per Spark batch (whole days)"),
+    ("--downloads", "AQI_BACKFILL_DOWNLOADS", "8", "parallel downloads from the archive URL"),
+    (
+        "--staging-dir",
+        "AQI_BACKFILL_STAGING_DIR",
+        "",
+        "where downloads wait (default STATE_DIR/staging)",
+    ),
+    SHARED_OPTIONS["--master"],
+    SHARED_OPTIONS["--driver-memory"],
+)
+
+
 class ConfigError(Exception):
     """A bad option value."""
 
@@ -82,6 +126,25 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--spark-ui", action="store_true", help="serve the Spark UI (off by default)")
     run.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    backfill = commands.add_parser(
+        "backfill", help="load hourly and daily means with the daily DAQI from the archive"
+    )
+    for option, variable, required_or_default, text in BACKFILL_OPTIONS:
+        shown = (
+            "required"
+            if required_or_default is None
+            else f"default {required_or_default or '(none)'}"
+        )
+        backfill.add_argument(
+            option,
+            dest=option[2:].replace("-", "_"),
+            default=os.environ.get(variable, required_or_default),
+            help=f"{text} [{variable}, {shown}]",
+        )
+    backfill.add_argument(
+        "--spark-ui", action="store_true", help="serve the Spark UI (off by default)"
+    )
+    backfill.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return root
 
 
@@ -160,6 +223,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for noisy in ("py4j", "botocore", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if args.command == "backfill":
+        from ingest.archive.command import backfill
+
+        return backfill(args)
     try:
         windows = windows_of(args.feeds)
         interval = interval_of(args.interval)

@@ -14,10 +14,13 @@ from typing import Final
 WINDOW_5M: Final = "5m"
 WINDOW_24H: Final = "24h"
 WINDOWS: Final = (WINDOW_5M, WINDOW_24H)
-#: Windows of the archive backfill: hourly means and calendar-day means (the
-#: daily DAQI proper). The dashboard reads them beside the feed windows.
+#: Archive windows (``aqi-ingest backfill``): hourly means (time = the UTC hour's
+#: start) and daily means (time = the UTC day's start). Daily rows carry the DAQI
+#: of the calendar day when its readings cover enough hours. The dashboard reads
+#: them beside the feed windows.
 WINDOW_1H: Final = "1h"
 WINDOW_1D: Final = "1d"
+ARCHIVE_WINDOWS: Final = (WINDOW_1H, WINDOW_1D)
 
 #: Sensor.Community ``value_type`` -> measure column. P1 is PM10 and P2 is PM2.5
 #: (airrohr firmware convention).
@@ -75,6 +78,11 @@ HUMIDITY_COLUMNS: Final = (HUMID, HUMID_RH, *CORRECTED.values())
 #: every stored reading at least one field (InfluxDB and Timestream need one).
 VALUE_COUNT: Final = "value_count"
 
+#: Archive rows only (null on feed rows): how many distinct UTC hours the readings
+#: of an hourly or daily mean fall in. There ``value_count`` is how many readings
+#: made the mean (of the row's best covered value).
+HOURS: Final = "hours"
+
 #: Numeric value types that are not in MEASURE_COLUMNS, as a name -> value map
 #: (SQLite: JSON text; InfluxDB: fields ``x_<name>``; Timestream: measures
 #: ``x_<name>``).
@@ -89,6 +97,7 @@ COLUMNS: Final = (
     *INDEX_COLUMNS,
     BAND_COLUMN,
     VALUE_COUNT,
+    HOURS,
     EXTRA,
     *HUMIDITY_COLUMNS,
 )

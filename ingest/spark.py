@@ -16,10 +16,11 @@ def build_session(
     """A session with the settings the transform relies on.
 
     In local mode everything binds to loopback; the UI is off unless asked for.
+    An empty master keeps the one spark-submit set (EMR, YARN, Kubernetes).
     """
+    builder = SparkSession.builder.master(master) if master else SparkSession.builder
     builder = (
-        SparkSession.builder.master(master)
-        .appName(app_name)
+        builder.appName(app_name)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.mapKeyDedupPolicy", "LAST_WIN")
         .config("spark.sql.shuffle.partitions", str(max(4, 2 * (os.cpu_count() or 2))))

@@ -8,7 +8,7 @@ value becomes null and is counted, never an error that stops the cycle).
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import reduce
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -188,12 +188,13 @@ def band_column(index: Column) -> Column:
     return F.when(index.isNotNull(), expr.otherwise(top))
 
 
-def to_readings(raw: DataFrame) -> DataFrame:
+def to_readings(raw: DataFrame, *, carry: Sequence[str] = ()) -> DataFrame:
     """Raw feed rows -> one row per reading, with a ``reason`` for the unusable ones.
 
     Rows whose ``reason`` is not null belong in the quarantine; the others carry
     every column of :data:`ingest.model.COLUMNS` but the DAQI ones (added by
     :func:`with_index`), plus ``invalid_values`` (how many values could not be used).
+    The ``carry`` columns of ``raw`` are passed through unchanged.
     """
     values = F.filter("sensordatavalues", lambda v: v["value_type"].isNotNull())
     known = list(model.MEASURE_COLUMNS)
@@ -209,6 +210,7 @@ def to_readings(raw: DataFrame) -> DataFrame:
             F.transform(values, lambda v: F.struct(v["value_type"], v["value"]))
         ).alias("_values"),
         F.coalesce(F.size(values), F.lit(0)).alias(model.VALUE_COUNT),
+        *carry,
     ).withColumn("_extra", F.map_filter("_values", lambda k, _v: ~k.isin(known)))
     by_type = F.col("_values")
     extra_raw = F.col("_extra")
@@ -228,6 +230,7 @@ def to_readings(raw: DataFrame) -> DataFrame:
     for value_type, name in model.MEASURE_COLUMNS.items():
         columns[name] = _number(by_type[value_type])
     columns[model.VALUE_COUNT] = F.col(model.VALUE_COUNT)
+    columns[model.HOURS] = F.lit(None).cast("int")  # archive means only
     columns[model.EXTRA] = F.map_filter(
         F.transform_values(extra_raw, lambda _k, v: _number(v)), lambda _k, v: v.isNotNull()
     )
@@ -241,6 +244,7 @@ def to_readings(raw: DataFrame) -> DataFrame:
         time.alias("time"),
         *(expr.alias(name) for name, expr in columns.items()),
         _reason(unpacked).alias(REASON),
+        *carry,
     )
 
 

@@ -200,3 +200,21 @@ module "dashboard" {
   agent_policy_json          = module.grafana_agents.policy_json
   user_data                  = module.boot_config.grafana_user_data
 }
+
+# Off unless backfill_enabled: the archive backfill on EMR Serverless (make backfill-aws).
+module "backfill" {
+  source = "./modules/backfill"
+  count  = var.backfill_enabled ? 1 : 0
+
+  name                    = var.name
+  engine                  = var.timestream_engine
+  mirror_bucket           = var.backfill_mirror_bucket
+  mirror_prefix           = var.backfill_mirror_prefix
+  vpc_id                  = module.network.vpc_id
+  subnet_ids              = module.network.private_subnet_ids
+  store_security_group_id = module.network.store_security_group_id
+  influxdb_secret_arn     = module.store.influxdb_secret_arn
+  timestream_table_arn    = module.store.timestream_table_arn
+  kms_key_arn             = module.key.key_arn
+  tags                    = local.tags
+}

@@ -62,3 +62,28 @@ output "load_balancer_dns_name" {
   description = "DNS name of the load balancer."
   value       = module.dashboard.load_balancer_dns_name
 }
+
+output "backfill_application_id" {
+  description = "EMR Serverless application of the archive backfill (null unless backfill_enabled)."
+  value       = one(module.backfill[*].application_id)
+}
+
+output "backfill_application_arn" {
+  description = "ARN of the backfill's EMR Serverless application: its region is where job runs start (null unless backfill_enabled)."
+  value       = one(module.backfill[*].application_arn)
+}
+
+output "backfill_archive_source" {
+  description = "The archive mirror as the backfill's --source, s3://BUCKET/PREFIX (null unless backfill_enabled)."
+  value       = one(module.backfill[*].archive_source)
+}
+
+output "backfill_job_role_arn" {
+  description = "Runtime role of the backfill job runs (null unless backfill_enabled)."
+  value       = one(module.backfill[*].job_role_arn)
+}
+
+output "backfill_bucket" {
+  description = "Bucket of the backfill's environment, state and logs (null unless backfill_enabled)."
+  value       = one(module.backfill[*].bucket)
+}

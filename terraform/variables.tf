@@ -393,3 +393,33 @@ variable "alb_deletion_protection" {
   type        = bool
   default     = true
 }
+
+# Archive backfill (EMR Serverless) ----------------------------------------------
+
+variable "backfill_enabled" {
+  description = "Create the EMR Serverless application, job role and bucket of the archive backfill (make backfill-aws)."
+  type        = bool
+  default     = false
+}
+
+variable "backfill_mirror_bucket" {
+  description = "S3 bucket with a mirror of archive.sensor.community (needed when backfill_enabled)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = !var.backfill_enabled || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.backfill_mirror_bucket))
+    error_message = "backfill_mirror_bucket must be an S3 bucket name when backfill_enabled is true."
+  }
+}
+
+variable "backfill_mirror_prefix" {
+  description = "Key prefix of the archive mirror in backfill_mirror_bucket (\"\" for the whole bucket)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = !startswith(var.backfill_mirror_prefix, "/")
+    error_message = "backfill_mirror_prefix must not start with /."
+  }
+}

@@ -68,7 +68,7 @@ def to_line(row: Row) -> str:
 
     Tags are the model's dimensions that have a value; measures, location, the
     humidity judged on and the corrected PM are float fields, indices, the humid
-    flag and value_count integer fields, band and the location label string
+    flag, value_count and hours integer fields, band and the location label string
     fields, extra value types ``x_<name>`` float fields.
     """
     tags = "".join(
@@ -89,6 +89,8 @@ def to_line(row: Row) -> str:
     if row.get("location_id") is not None:
         fields.append(f"{LABEL_FIELD}={_string_field(places.label(row))}")
     fields.append(f"{model.VALUE_COUNT}={int(row.get(model.VALUE_COUNT) or 0)}i")
+    if row.get(model.HOURS) is not None:
+        fields.append(f"{model.HOURS}={int(row[model.HOURS])}i")
     for name, value in sorted((row.get(model.EXTRA) or {}).items()):
         if value is not None and (text := _float(value)) is not None:
             fields.append(f"{_key('x_' + name)}={text}")

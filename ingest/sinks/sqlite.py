@@ -44,6 +44,7 @@ _TYPES = {
     "aqi": "INTEGER",
     "band": "TEXT",
     "value_count": "INTEGER NOT NULL",
+    "hours": "INTEGER",
     "extra": "TEXT",
 }
 

@@ -136,6 +136,7 @@ def test_spark_frame_is_written_from_the_executors(spark, moto_endpoint, table):
             *(T.StructField(c, T.IntegerType()) for c in model.INDEX_COLUMNS),
             T.StructField("band", T.StringType()),
             T.StructField("value_count", T.IntegerType()),
+            T.StructField("hours", T.IntegerType()),
             T.StructField("extra", T.MapType(T.StringType(), T.DoubleType())),
             T.StructField(model.HUMID, T.IntegerType()),
             *(T.StructField(c, T.DoubleType()) for c in model.HUMIDITY_COLUMNS[1:]),

@@ -37,6 +37,9 @@ class Action:
     resource_types: dict[str, str]
     required_types: frozenset[str]
     dependent_actions: frozenset[str]
+    access_level: str  # List, Read, Write, Permissions management, Tagging
+    #: condition keys the action supports (on any of its resource types or none)
+    condition_keys: frozenset[str]
 
     @property
     def has_resource_type(self) -> bool:
@@ -51,8 +54,10 @@ def action(name: str) -> Action:
     types: dict[str, str] = {}
     required: set[str] = set()
     dependent: set[str] = set()
+    conditions: set[str] = set()
     for type_name, spec in privilege["resource_types"].items():
         dependent.update(spec["dependent_actions"])
+        conditions.update(spec["condition_keys"])
         if not type_name:
             continue
         type_key = type_name.rstrip("*")
@@ -65,6 +70,8 @@ def action(name: str) -> Action:
         resource_types=types,
         required_types=frozenset(required),
         dependent_actions=frozenset(dependent),
+        access_level=privilege["access_level"],
+        condition_keys=frozenset(conditions),
     )
 
 

@@ -31,6 +31,7 @@ MEASURE_TYPES: Final[dict[str, str]] = {
     model.HUMID: "BIGINT",
     model.HUMID_RH: "DOUBLE",
     **dict.fromkeys(model.CORRECTED.values(), "DOUBLE"),
+    model.HOURS: "BIGINT",
 }
 EXTRA_PREFIX: Final = "x_"
 
@@ -44,7 +45,7 @@ def build_record(row: Row) -> dict[str, Any]:
 
     Dimensions are :data:`ingest.model.DIMENSIONS` with a value (as text);
     measures are the non-null location and measure columns (DOUBLE), the DAQI
-    indices and ``value_count`` (BIGINT), ``band`` (VARCHAR), the humidity
+    indices, ``value_count`` and ``hours`` (BIGINT), ``band`` (VARCHAR), the humidity
     flag (BIGINT), the humidity it was judged on and the corrected PM (DOUBLE),
     and each ``extra`` entry as ``x_<name>`` (DOUBLE). The attributes in :data:`COMMON_ATTRIBUTES`
     are included; :func:`split_common` moves them out for a WriteRecords call.
