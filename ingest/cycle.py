@@ -190,9 +190,15 @@ class Ingestor:
                 F.sum(F.when(valid_rows, transform.missing_index()).otherwise(0)).alias("no_index"),
             )
             valid = observed.where(valid_rows).dropDuplicates(list(model.KEY))
-            # Humidity is matched over the whole feed, places only for what gets stored.
+            # Humidity is matched over the whole feed. The places are looked up from
+            # the unobserved readings, so that the observed plan runs once, in the write.
             judged = humidity.with_humidity(valid, self.humidity_kappa)
-            named = with_places(self.spark, self._only_new(judged), self.places)
+            named = with_places(
+                self.spark,
+                self._only_new(judged),
+                self.places,
+                locations=self._only_new(readings.where(valid_rows)),
+            )
             result = self.sink.write(transform.sink_frame(named))
             counts = totals.get
         report.fetched = int(counts["fetched"])

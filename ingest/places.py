@@ -157,11 +157,23 @@ _PLACE_SCHEMA = StructType(
 )
 
 
-def with_places(spark: SparkSession, readings: DataFrame, cache: PlaceCache) -> DataFrame:
-    """Adds ``place`` and ``region`` to readings (null without coordinates or a place near)."""
+def with_places(
+    spark: SparkSession,
+    readings: DataFrame,
+    cache: PlaceCache,
+    *,
+    locations: DataFrame | None = None,
+) -> DataFrame:
+    """Adds ``place`` and ``region`` to readings (null without coordinates or a place near).
+
+    The locations to look up are collected from ``locations`` (by default the
+    readings themselves): a frame with the same locations whose plan the caller
+    wants run only once (an observed one) passes an unobserved equal.
+    """
     located = F.col("latitude").isNotNull() & F.col("longitude").isNotNull()
+    source = readings if locations is None else locations
     rows = (
-        readings.where(located & F.col("location_id").isNotNull())
+        source.where(located & F.col("location_id").isNotNull())
         .select("location_id", "latitude", "longitude")
         .distinct()
         .collect()

@@ -1,10 +1,10 @@
 """``make backfill-env`` and ``make backfill-aws``: the backfill as an EMR Serverless job run.
 
 EMR Serverless brings Spark 4 and Amazon Linux 2023's Python 3.11 on arm64; the
-job needs only this repository's ``ingest`` package and its pure-Python runtime
-dependencies besides. ``pack`` installs those for that platform
-(``pip install --target --platform manylinux2014_aarch64 --python-version 3.11
---only-binary=:all:``, pyspark left out: the release has its own), copies the
+job needs only this repository's ``ingest`` package and its runtime dependencies
+besides. ``pack`` installs those as wheels for that platform (``pip install
+--target --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64
+--python-version 3.11 --only-binary=:all:``, pyspark left out: the release has its own), copies the
 package beside them and archives the folder as ``pyenv.tar.gz``; the
 application unpacks it as ``./pyenv`` on the driver and every executor and puts
 it on ``PYTHONPATH`` (terraform/modules/backfill). ``submit`` reads the stack's
@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-#: The job's platform: EMR Serverless arm64 workers, Amazon Linux 2023's CPython 3.11.
-PLATFORM = "manylinux2014_aarch64"
+#: The job's platforms: EMR Serverless arm64 workers, Amazon Linux 2023's CPython 3.11.
+#: Its glibc 2.34 runs wheels of either tag (pyarrow ships manylinux_2_28 wheels only).
+PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
 PYTHON_VERSION = "3.11"
 #: Provided by the EMR release, never packed.
 PROVIDED = ("pyspark",)
@@ -90,8 +91,7 @@ def pack(out: Path) -> Path:
     folder.mkdir(parents=True)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "install", "--quiet"]
     platform = [
-        "--platform",
-        PLATFORM,
+        *(option for tag in PLATFORMS for option in ("--platform", tag)),
         "--python-version",
         PYTHON_VERSION,
         "--implementation",

@@ -116,17 +116,29 @@ def test_the_job_run_is_submitted_with_the_stacks_outputs(submitted):
     ]
 
 
+ELF = b"\x7fELF"
+EM_AARCH64 = 183
+
+
 @pytest.mark.slow
 def test_the_environment_holds_the_package_and_arm64_wheels_but_no_pyspark(submitted):
     assert submitted["result"].returncode == 0
     with tarfile.open(BUILD / "pyenv.tar.gz") as tar:
         names = tar.getnames()
+        # Every ELF file (extension modules and the libraries wheels bundle) is
+        # built for arm64: its header's e_machine is EM_AARCH64 (183).
+        machines = {}
+        for member in tar.getmembers():
+            if member.isfile() and (head := tar.extractfile(member).read(20)).startswith(ELF):
+                machines[member.name] = int.from_bytes(head[18:20], "little")
     tops = {n.split("/")[0] for n in names}
     assert {"ingest", "requests", "urllib3", "boto3", "botocore", "charset_normalizer"} <= tops
+    assert {"pyarrow", "pandas", "numpy", "scipy", "reverse_geocode", "ijson", "orjson"} <= tops
     assert "ingest/archive/backfill.py" in names and "ingest/cli.py" in names
     assert not [t for t in tops if t.startswith("pyspark")]
-    compiled = [n for n in names if n.endswith(".so")]
-    assert compiled and all("aarch64" in n and "cpython-311" in n for n in compiled)
+    assert machines and {n for n, m in machines.items() if m != EM_AARCH64} == set()
+    extensions = [n for n in machines if ".cpython-" in n]
+    assert extensions and all(".cpython-311-aarch64-linux-gnu.so" in n for n in extensions)
     assert not [n for n in names if n.startswith("tests/") or n.startswith("tools/")]
 
 

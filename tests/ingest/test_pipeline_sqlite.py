@@ -182,17 +182,21 @@ FIXTURES = Path(__file__).parent / "fixtures"
 #: What the hand-written feeds of fixtures/ say, read off the files by hand: (window,
 #: sensor, time) -> the stored columns that carry a value. P1 is PM10, P2 is PM2.5;
 #: 24-hour PM2.5 35.50 rounds to 36 (index 4), PM10 58.40 to 58 (index 4); PM2.5
-#: 11.50 rounds to 12 (index 2), PM10 11.49 to 11 (index 1).
+#: 11.50 rounds to 12 (index 2), PM10 11.49 to 11 (index 1). Places are the cities at
+#: the coordinates (Stuttgart, London, Amsterdam, Krakow, Hamburg). The SDS011 3001
+#: shares location 2001 with the BME280 3003, whose 88.42 % RH at 12:00:09 is 2 s and
+#: 142 s from its two 5-minute readings: both humid (RH >= 80 %); no 24-hour record
+#: reports humidity, so the 24-hour PM rows are not flagged; non-PM rows get no flag.
 EXPECTED = {
-    ("5m", 3001, "2026-11-27T12:00:07Z"): {"sensor_type": "SDS011", "location_id": 2001, "country": "DE", "indoor": 0, "latitude": 48.778, "longitude": 9.18, "altitude": 245.3, "pm10": 14.2, "pm25": 6.8, "value_count": 2},
-    ("5m", 3001, "2026-11-27T12:02:31Z"): {"sensor_type": "SDS011", "location_id": 2001, "country": "DE", "indoor": 0, "latitude": 48.778, "longitude": 9.18, "altitude": 245.3, "pm10": 15.05, "pm25": 7.33, "value_count": 2},
-    ("5m", 3003, "2026-11-27T12:00:09Z"): {"sensor_type": "BME280", "location_id": 2001, "country": "DE", "indoor": 0, "latitude": 48.778, "longitude": 9.18, "altitude": 245.3, "temperature": 3.71, "humidity": 88.42, "pressure": 98213.75, "pressure_at_sealevel": 101103.06, "value_count": 4},
-    ("5m", 3002, "2026-11-27T12:01:44Z"): {"sensor_type": "SPS30", "location_id": 2002, "country": "GB", "latitude": 51.507, "longitude": -0.128, "altitude": 11.0, "pm1": 4.1, "pm10": 6.92, "pm25": 5.87, "pm4": 6.55, "value_count": 10, "extra": '{"N05": 27.64, "N1": 32.9, "N10": 33.55, "N25": 33.41, "N4": 33.52, "TS": 0.53}'},
-    ("5m", 3004, "2026-11-27T12:02:02Z"): {"sensor_type": "BMP280", "location_id": 2003, "country": "NL", "indoor": 1, "latitude": 52.371, "longitude": 4.896, "temperature": 19.8, "pressure": 101772.0, "value_count": 2},
-    ("5m", 3005, "2026-11-27T12:02:15Z"): {"sensor_type": "DHT22", "location_id": 2004, "latitude": 50.061, "longitude": 19.937, "temperature": -1.8, "humidity": 44.3, "value_count": 2},
-    ("5m", 3006, "2026-11-27T12:02:20Z"): {"sensor_type": "DNMS (Laerm)", "location_id": 2005, "country": "DE", "indoor": 0, "latitude": 53.551, "longitude": 9.994, "altitude": 8.2, "noise_laeq": 52.61, "noise_la_min": 44.02, "noise_la_max": 71.38, "value_count": 3},
-    ("24h", 3001, "2026-11-27T12:00:00Z"): {"sensor_type": "SDS011", "location_id": 2001, "country": "DE", "indoor": 0, "latitude": 48.778, "longitude": 9.18, "altitude": 245.3, "pm10": 58.4, "pm25": 35.5, "aqi_pm25": 4, "aqi_pm10": 4, "aqi": 4, "band": "Moderate", "value_count": 2},
-    ("24h", 3002, "2026-11-27T12:00:00Z"): {"sensor_type": "SPS30", "location_id": 2002, "country": "GB", "latitude": 51.507, "longitude": -0.128, "altitude": 11.0, "pm1": 3.02, "pm10": 11.49, "pm25": 11.5, "pm4": 11.5, "aqi_pm25": 2, "aqi_pm10": 1, "aqi": 2, "band": "Low", "value_count": 10, "extra": '{"N05": 20.1, "N1": 24.44, "N10": 25.02, "N25": 24.9, "N4": 25.0, "TS": 0.61}'},
+    ("5m", 3001, "2026-11-27T12:00:07Z"): {"place": "Stuttgart", "region": "Baden-Wurttemberg", "humid": 1, "humid_rh": 88.42, "sensor_type": "SDS011", "location_id": 2001, "country": "DE", "indoor": 0, "latitude": 48.778, "longitude": 9.18, "altitude": 245.3, "pm10": 14.2, "pm25": 6.8, "value_count": 2},
+    ("5m", 3001, "2026-11-27T12:02:31Z"): {"place": "Stuttgart", "region": "Baden-Wurttemberg", "humid": 1, "humid_rh": 88.42, "sensor_type": "SDS011", "location_id": 2001, "country": "DE", "indoor": 0, "latitude": 48.778, "longitude": 9.18, "altitude": 245.3, "pm10": 15.05, "pm25": 7.33, "value_count": 2},
+    ("5m", 3003, "2026-11-27T12:00:09Z"): {"place": "Stuttgart", "region": "Baden-Wurttemberg", "sensor_type": "BME280", "location_id": 2001, "country": "DE", "indoor": 0, "latitude": 48.778, "longitude": 9.18, "altitude": 245.3, "temperature": 3.71, "humidity": 88.42, "pressure": 98213.75, "pressure_at_sealevel": 101103.06, "value_count": 4},
+    ("5m", 3002, "2026-11-27T12:01:44Z"): {"place": "London", "region": "England", "humid": 0, "sensor_type": "SPS30", "location_id": 2002, "country": "GB", "latitude": 51.507, "longitude": -0.128, "altitude": 11.0, "pm1": 4.1, "pm10": 6.92, "pm25": 5.87, "pm4": 6.55, "value_count": 10, "extra": '{"N05": 27.64, "N1": 32.9, "N10": 33.55, "N25": 33.41, "N4": 33.52, "TS": 0.53}'},
+    ("5m", 3004, "2026-11-27T12:02:02Z"): {"place": "Amsterdam", "region": "North Holland", "sensor_type": "BMP280", "location_id": 2003, "country": "NL", "indoor": 1, "latitude": 52.371, "longitude": 4.896, "temperature": 19.8, "pressure": 101772.0, "value_count": 2},
+    ("5m", 3005, "2026-11-27T12:02:15Z"): {"place": "Kraków", "region": "Lesser Poland", "sensor_type": "DHT22", "location_id": 2004, "latitude": 50.061, "longitude": 19.937, "temperature": -1.8, "humidity": 44.3, "value_count": 2},
+    ("5m", 3006, "2026-11-27T12:02:20Z"): {"place": "Hamburg", "region": "Hamburg", "sensor_type": "DNMS (Laerm)", "location_id": 2005, "country": "DE", "indoor": 0, "latitude": 53.551, "longitude": 9.994, "altitude": 8.2, "noise_laeq": 52.61, "noise_la_min": 44.02, "noise_la_max": 71.38, "value_count": 3},
+    ("24h", 3001, "2026-11-27T12:00:00Z"): {"place": "Stuttgart", "region": "Baden-Wurttemberg", "humid": 0, "sensor_type": "SDS011", "location_id": 2001, "country": "DE", "indoor": 0, "latitude": 48.778, "longitude": 9.18, "altitude": 245.3, "pm10": 58.4, "pm25": 35.5, "aqi_pm25": 4, "aqi_pm10": 4, "aqi": 4, "band": "Moderate", "value_count": 2},
+    ("24h", 3002, "2026-11-27T12:00:00Z"): {"place": "London", "region": "England", "humid": 0, "sensor_type": "SPS30", "location_id": 2002, "country": "GB", "latitude": 51.507, "longitude": -0.128, "altitude": 11.0, "pm1": 3.02, "pm10": 11.49, "pm25": 11.5, "pm4": 11.5, "aqi_pm25": 2, "aqi_pm10": 1, "aqi": 2, "band": "Low", "value_count": 10, "extra": '{"N05": 20.1, "N1": 24.44, "N10": 25.02, "N25": 24.9, "N4": 25.0, "TS": 0.61}'},
 }  # fmt: skip
 
 

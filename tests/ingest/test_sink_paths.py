@@ -6,7 +6,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest import transform
+from ingest import humidity, transform
+from ingest.places import PlaceCache, with_places
 from ingest.sinks.base import Received, Rejection, WriteResult, plain_row, write_from_executors
 from ingest.sinks.sqlite import SqliteSink
 from tests.ingest.feeds import spooled
@@ -23,7 +24,8 @@ def fixture_frame(spark, tmp_path):
         path.write_bytes((FIXTURES / name).read_bytes())
         raw = transform.read_feed(spark, spooled(path, window), window)
         frames.append(transform.with_index(transform.to_readings(raw)))
-    return transform.sink_frame(frames[0].unionByName(frames[1]))
+    readings = humidity.with_humidity(frames[0].unionByName(frames[1]))
+    return transform.sink_frame(with_places(spark, readings, PlaceCache(tmp_path)))
 
 
 def table(db):
