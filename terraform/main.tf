@@ -213,8 +213,9 @@ module "backfill" {
   vpc_id                  = module.network.vpc_id
   subnet_ids              = module.network.private_subnet_ids
   store_security_group_id = module.network.store_security_group_id
-  influxdb_secret_arn     = module.store.influxdb_secret_arn
-  timestream_table_arn    = module.store.timestream_table_arn
-  kms_key_arn             = module.key.key_arn
-  tags                    = local.tags
+  # The ingest job's write-only token, never the store's admin secret.
+  influxdb_secret_arn  = local.influxdb ? module.store_tokens[0].ingest_token_secret_arn : null
+  timestream_table_arn = module.store.timestream_table_arn
+  kms_key_arn          = module.key.key_arn
+  tags                 = local.tags
 }

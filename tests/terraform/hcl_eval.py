@@ -605,6 +605,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "filebase64sha256": lambda p: f"<sha256 of {p}>",
     "split": lambda sep, s: s.split(sep),
     "trimsuffix": lambda s, x: s.removesuffix(x),
+    "trim": lambda s, cutset: s.strip(cutset),  # every character of cutset, both ends
     "format": lambda f, *a: f.replace("%s", "{}").format(*a),
 }
 

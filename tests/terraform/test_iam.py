@@ -13,7 +13,7 @@ import pytest
 from . import iam_db
 from .aws_calls import calls_in_file
 from .conftest import REPO, TERRAFORM
-from .iam_check import Deployment, grant_problems, lint, query_action, sql_kind
+from .iam_check import ROLES, Deployment, grant_problems, lint, query_action, sql_kind
 
 ENGINES = ("influxdb", "liveanalytics")
 
@@ -43,21 +43,59 @@ def test_rendered_policies_pass_parliament(deployment) -> None:
     assert findings == {principal: [] for principal in findings}
 
 
-def test_no_instance_may_read_the_influxdb_admin_secret() -> None:
-    deployment = Deployment(TERRAFORM, "influxdb")
+def admin_secret_readers(deployment: Deployment) -> set[str]:
+    """Every role of the stack (not only the known principals) that may read the admin secret."""
     admin = deployment.stack.module("module.store").output("influxdb_secret_arn")
-    assert deployment.env["store-tokens"]["AQI_INFLUXDB_ADMIN_SECRET_ARN"] == admin
-    readers = {
-        principal
-        for principal, policies in deployment.policies().items()
+    return {
+        role
+        for role, policies in deployment.stack.role_policies().items()
         for policy in policies
         for statement in policy["Statement"]
-        if any(iam_db.arn_matches(a, "secretsmanager:GetSecretValue") for a in statement["Action"])
-        and any(iam_db.arn_matches(r, admin) for r in statement.get("Resource", []))
+        if any(
+            iam_db.arn_matches(a, "secretsmanager:GetSecretValue")
+            for a in _as_list(statement["Action"])
+        )
+        and any(iam_db.arn_matches(r, admin) for r in _as_list(statement.get("Resource", [])))
     }
-    assert readers == {"store-tokens"}
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
+#: The stack with the optional archive backfill on (its job role is one more reader).
+WITH_BACKFILL = {"backfill_enabled": True, "backfill_mirror_bucket": "aqi-archive-mirror"}
+
+
+def test_no_instance_or_job_may_read_the_influxdb_admin_secret() -> None:
+    deployment = Deployment(TERRAFORM, "influxdb", **WITH_BACKFILL)
+    admin = deployment.stack.module("module.store").output("influxdb_secret_arn")
+    assert deployment.env["store-tokens"]["AQI_INFLUXDB_ADMIN_SECRET_ARN"] == admin
+    assert admin_secret_readers(deployment) == {ROLES["store-tokens"]}
     for role in ("ingest", "grafana"):
         assert admin not in deployment.env[role].values()
+    # The backfill's driver writes with the ingest job's write-only token.
+    [application] = deployment.stack.resources("aws_emrserverless_application")
+    [runtime] = application.blocks("runtime_configuration")
+    driver_secret = runtime["properties"]["spark.emr-serverless.driverEnv.AQI_INFLUXDB_SECRET_ARN"]
+    assert driver_secret == deployment.env["ingest"]["AQI_INFLUXDB_SECRET_ARN"] != admin
+
+
+def test_the_admin_secret_check_fails_when_the_backfill_gets_the_admin_secret(tmp_path) -> None:
+    copy = tmp_path / "terraform"
+    shutil.copytree(TERRAFORM, copy, ignore=shutil.ignore_patterns(".terraform*"))
+    main = copy / "main.tf"
+    text = main.read_text()
+    wanted = "influxdb_secret_arn  = local.influxdb ? module.store_tokens[0].ingest_token_secret_arn : null\n  timestream_table_arn = module.store.timestream_table_arn"
+    assert wanted in text
+    main.write_text(
+        text.replace(
+            wanted,
+            "influxdb_secret_arn  = module.store.influxdb_secret_arn\n  timestream_table_arn = module.store.timestream_table_arn",
+        )
+    )
+    broken = Deployment(copy, "influxdb", **WITH_BACKFILL)
+    assert "module.backfill[0].aws_iam_role.job" in admin_secret_readers(broken)
 
 
 def test_the_ingest_job_and_grafana_get_different_scoped_tokens() -> None:
