@@ -70,6 +70,7 @@ def full_row() -> dict[str, Any]:
         value_count=2,
         extra={"noise_laeq": 40.0},
     )
+    row[model.HOURS] = 20  # archive means only
     row.update(dict.fromkeys((*model.LOCATION, *model.MEASURES), 1.5))
     row.update(dict.fromkeys(model.INDEX_COLUMNS, 1))
     row.update({model.HUMID: 1, model.HUMID_RH: 85.0})
