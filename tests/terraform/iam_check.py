@@ -376,7 +376,8 @@ class Deployment:
 # -- the check --------------------------------------------------------------------
 
 
-def _allows(statement: dict[str, Any], action: str, resource: str, via: str | None) -> bool:
+def allows(statement: dict[str, Any], action: str, resource: str, via: str | None) -> bool:
+    """Whether one rendered statement grants ``action`` on ``resource`` (through ``via``)."""
     if statement.get("Effect") != "Allow":
         return False
     actions = statement.get("Action", [])
@@ -399,7 +400,7 @@ def grant_problems(deployment: Deployment) -> list[str]:
         statements = [s for p in policies for s in p["Statement"]]
         mine = [n for n in needs if n.principal == principal]
         for need in mine:
-            if not any(_allows(s, need.action, need.resource, need.via) for s in statements):
+            if not any(allows(s, need.action, need.resource, need.via) for s in statements):
                 problems.append(
                     f"{principal}: {need.action} on {need.resource} not granted ({need.why})"
                 )

@@ -13,7 +13,7 @@ import pytest
 from . import iam_db
 from .aws_calls import calls_in_file
 from .conftest import REPO, TERRAFORM
-from .iam_check import ROLES, Deployment, grant_problems, lint, query_action, sql_kind
+from .iam_check import ROLES, Deployment, allows, grant_problems, lint, query_action, sql_kind
 
 ENGINES = ("influxdb", "liveanalytics")
 
@@ -51,16 +51,8 @@ def admin_secret_readers(deployment: Deployment) -> set[str]:
         for role, policies in deployment.stack.role_policies().items()
         for policy in policies
         for statement in policy["Statement"]
-        if any(
-            iam_db.arn_matches(a, "secretsmanager:GetSecretValue")
-            for a in _as_list(statement["Action"])
-        )
-        and any(iam_db.arn_matches(r, admin) for r in _as_list(statement.get("Resource", [])))
+        if allows(statement, "secretsmanager:GetSecretValue", admin, None)
     }
-
-
-def _as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else value
 
 
 #: The stack with the optional archive backfill on (its job role is one more reader).
