@@ -185,7 +185,7 @@ class Backfill:
             totals = self._count(parsed)
             good = parsed.where(~bad & F.col(read.SKIPPED).isNull())
             deduped = good.dropDuplicates(["sensor_id", "time", read.DIGEST])
-            rows = self._judged(aggregate.hourly_and_daily(deduped)).persist(
+            rows = self._judged(aggregate.hourly_and_daily(deduped), deduped).persist(
                 StorageLevel.MEMORY_AND_DISK
             )
             try:
@@ -215,11 +215,18 @@ class Backfill:
             )
         return totals, result
 
-    def _judged(self, means: DataFrame) -> DataFrame:
+    def _judged(self, means: DataFrame, readings: DataFrame) -> DataFrame:
         """The means with what the live job adds: the place of each location and the
-        humidity flag, judged on the location's mean humidity of the same hour or day."""
+        humidity flag, judged on the location's mean humidity of the same hour or day.
+
+        The locations to name are read from the batch's readings (over the persisted
+        parse), whose coordinates the means carry, so the lookup does not compute the
+        means a second time.
+        """
         bare = means.drop(*model.HUMIDITY_COLUMNS, *model.PLACE_COLUMNS)
-        named = with_places(self.spark, humidity.with_humidity(bare), self.places)
+        named = with_places(
+            self.spark, humidity.with_humidity(bare), self.places, locations=readings
+        )
         return named.select(*model.COLUMNS)
 
     @staticmethod
